@@ -198,7 +198,7 @@ export function conceptHygiene(input: HygieneInput, options: HygieneOptions = {}
   }
 
   // 4. Concepts that never fire.
-  let topMeans = new Float32Array(M).fill(NaN);
+  let topMeans: Float32Array = new Float32Array(M).fill(NaN);
   let fireCutoff = NaN;
   if (activations && activations.rows > 0 && M > 0) {
     topMeans = topKMeans(activations, topK);
