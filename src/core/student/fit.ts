@@ -1,0 +1,333 @@
+/**
+ * Student fitting (METHODS.md §4) and bounded refits for tuning (§5).
+ *
+ * Objective for one model, per class c (classes are independent one-vs-rest problems):
+ *     Σ_i s_i·BCE(σ(w_c·â_i + b_c), p_ic) / Σ_i s_i  +  λ‖w_c‖₁,   biases not penalised,
+ * summed over classes; s_i = 1 by default (then it is exactly METHODS.md's mean over N), or
+ * bootstrap counts for ensemble members. Ensembles stack every member's classes as columns of
+ * one solve (see kernel.ts), so one GEMM serves all members.
+ */
+import type { Box, CancelToken, Ensemble, LinearModel, Mat, Progress } from '../types.ts';
+import { mulberry32, randInt } from '../math/rng.ts';
+import { createJsKernel } from './jsKernel.ts';
+import { softplus, type ColumnSet, type KernelFactory, type RowWeights, type StudentKernel } from './kernel.ts';
+import { solveColumns, type SolveResult } from './fista.ts';
+
+export const DEFAULT_LAMBDA = 1e-4;
+
+export interface FitOptions {
+  /** L1 strength λ (default 1e-4). */
+  lambda?: number;
+  /** Per-weight boxes (C×M); every bounded weight is projected after each proximal step. */
+  bounds?: Box | null;
+  /** Start point (projected into the bounds); default all zeros. */
+  warmStart?: LinearModel | null;
+  /** Non-negative per-row weights (N), e.g. bootstrap counts; normalised internally. */
+  sampleWeights?: Float32Array | null;
+  /** A kernel prepared for (A, P), or a factory; default the pure-JS kernel. */
+  kernel?: StudentKernel | KernelFactory;
+  /** Iteration cap (default 500). */
+  maxIter?: number;
+  /** Stop when every class's ‖gradient mapping‖∞ ≤ tol (default 1e-4). */
+  tol?: number;
+  signal?: CancelToken;
+  /** Called once per iteration; may return a promise (awaited), e.g. to yield to an event loop. */
+  onProgress?: (p: Progress) => void | Promise<void>;
+}
+
+export interface FitResult {
+  model: LinearModel;
+  /** Iterations of the slowest class. */
+  iterations: number;
+  /** Full objective (Σ over classes of weighted mean BCE + λ‖W‖₁). */
+  objective: number;
+  /** Final step per class, reusable as a warm start for members. */
+  steps: Float64Array;
+}
+
+export interface EnsembleOptions extends Omit<FitOptions, 'warmStart' | 'sampleWeights'> {
+  /** Number of bootstrap members k (default 20). */
+  members?: number;
+  /** Seed of the bootstrap resamples (default 0). Use the same seed to refit the same members. */
+  seed?: number;
+  /** Start the full-data fit here (e.g. the current served model). */
+  warmStart?: LinearModel | null;
+  /** Iteration cap of the members' joint solve (default 60). */
+  memberMaxIter?: number;
+  /** Tolerance of the members (default = tol). */
+  memberTol?: number;
+}
+
+export interface EnsembleFit {
+  ensemble: Ensemble;
+  /** The full-data fit the members were warm-started from. */
+  full: FitResult;
+  memberIterations: number;
+}
+
+/** Bootstrap resample counts of k members as normalised row weights (N×k), seeded. */
+export function bootstrapWeights(N: number, k: number, seed: number, base?: Float32Array | null): RowWeights {
+  const data = new Float32Array(N * k);
+  const rng = mulberry32(seed);
+  for (let m = 0; m < k; m++) {
+    for (let n = 0; n < N; n++) data[randInt(rng, N) * k + m] += 1;
+  }
+  if (base) for (let i = 0; i < N; i++) for (let m = 0; m < k; m++) data[i * k + m] *= base[i];
+  normaliseColumns(data, N, k);
+  return { K: k, data };
+}
+
+function normaliseColumns(data: Float32Array, N: number, K: number): void {
+  for (let m = 0; m < K; m++) {
+    let s = 0;
+    for (let i = 0; i < N; i++) s += data[i * K + m];
+    if (!(s > 0)) throw new Error('row weights sum to zero');
+    for (let i = 0; i < N; i++) data[i * K + m] /= s;
+  }
+}
+
+function uniformWeights(N: number, sampleWeights?: Float32Array | null): RowWeights {
+  if (!sampleWeights) return { K: 1, data: new Float32Array(N).fill(1 / N) };
+  if (sampleWeights.length !== N) throw new Error(`sample weights have ${sampleWeights.length} values, expected ${N}`);
+  for (const w of sampleWeights) if (!(w >= 0)) throw new Error('sample weights must be non-negative');
+  const data = Float32Array.from(sampleWeights);
+  normaliseColumns(data, N, 1);
+  return { K: 1, data };
+}
+
+function checkShapes(A: Mat, P: Mat): void {
+  if (A.rows !== P.rows) throw new Error(`activations have ${A.rows} rows, targets ${P.rows}`);
+  if (A.data.length !== A.rows * A.cols || P.data.length !== P.rows * P.cols) throw new Error('matrix data does not match its shape');
+  for (const p of P.data) if (!(p >= 0 && p <= 1)) throw new Error('teacher probabilities must lie in [0, 1]');
+}
+
+function checkModel(m: LinearModel, C: number, M: number, what: string): void {
+  if (m.C !== C || m.M !== M || m.W.length !== C * M || m.b.length !== C) {
+    throw new Error(`${what} is ${m.C}×${m.M}, expected ${C}×${M}`);
+  }
+}
+
+/** Resolve the kernel option; `owned` says whether we must dispose it. */
+async function useKernel(A: Mat, P: Mat, k?: StudentKernel | KernelFactory): Promise<{ kernel: StudentKernel; owned: boolean }> {
+  if (!k) return { kernel: createJsKernel(A, P), owned: true };
+  if (typeof k === 'function') return { kernel: await k(A.data, P.data, A.rows, A.cols, P.cols), owned: true };
+  if (k.N !== A.rows || k.M !== A.cols || k.C !== P.cols) throw new Error('kernel was prepared for other data');
+  return { kernel: k, owned: false };
+}
+
+/** k copies of the C classes as columns: column m·C + c fits class c of member m. */
+function memberColumns(C: number, k: number): ColumnSet {
+  const J = C * k;
+  const cls = new Int32Array(J);
+  const mem = new Int32Array(J);
+  for (let j = 0; j < J; j++) {
+    cls[j] = j % C;
+    mem[j] = Math.floor(j / C);
+  }
+  return { J, cls, mem };
+}
+
+function tileBox(bounds: Box | null | undefined, C: number, M: number, k: number): { lo: Float32Array | null; hi: Float32Array | null } {
+  if (!bounds) return { lo: null, hi: null };
+  if (bounds.lo.length !== C * M || bounds.hi.length !== C * M) throw new Error(`bounds must be ${C}×${M}`);
+  for (let q = 0; q < C * M; q++) if (!(bounds.lo[q] <= bounds.hi[q])) throw new Error(`empty box at weight ${q}`);
+  const lo = new Float32Array(C * M * k);
+  const hi = new Float32Array(C * M * k);
+  for (let m = 0; m < k; m++) {
+    lo.set(bounds.lo, m * C * M);
+    hi.set(bounds.hi, m * C * M);
+  }
+  return { lo, hi };
+}
+
+function sum(v: Float64Array, from = 0, to = v.length): number {
+  let s = 0;
+  for (let q = from; q < to; q++) s += v[q];
+  return s;
+}
+
+function maxInt(v: Int32Array): number {
+  let m = 0;
+  for (const x of v) m = Math.max(m, x);
+  return m;
+}
+
+/** Fit one student on all rows (optionally weighted). */
+export async function fitStudent(A: Mat, P: Mat, opts: FitOptions = {}): Promise<FitResult> {
+  checkShapes(A, P);
+  const M = A.cols;
+  const C = P.cols;
+  if (opts.warmStart) checkModel(opts.warmStart, C, M, 'warm start');
+  const { kernel, owned } = await useKernel(A, P, opts.kernel);
+  try {
+    const box = tileBox(opts.bounds, C, M, 1);
+    const res = await solveColumns(
+      kernel,
+      {
+        cols: memberColumns(C, 1),
+        rowW: uniformWeights(A.rows, opts.sampleWeights),
+        W0: opts.warmStart?.W ?? new Float32Array(C * M),
+        b0: opts.warmStart?.b ?? new Float32Array(C),
+        lo: box.lo,
+        hi: box.hi,
+        lambda: opts.lambda ?? DEFAULT_LAMBDA,
+      },
+      { maxIter: opts.maxIter ?? 500, tol: opts.tol ?? 1e-4, signal: opts.signal, onProgress: opts.onProgress, stage: 'fit' },
+    );
+    return { model: { W: res.W, b: res.b, C, M }, iterations: maxInt(res.iterations), objective: sum(res.objective), steps: res.steps };
+  } finally {
+    if (owned) await kernel.dispose();
+  }
+}
+
+/** Split a stacked solve into k models. */
+function splitMembers(res: SolveResult, C: number, M: number, k: number): LinearModel[] {
+  return Array.from({ length: k }, (_, m) => ({
+    W: res.W.slice(m * C * M, (m + 1) * C * M),
+    b: res.b.slice(m * C, (m + 1) * C),
+    C,
+    M,
+  }));
+}
+
+/**
+ * Served model (exact mean of members' W and b) and the 10th/90th percentile band per weight
+ * (linear interpolation between order statistics, as numpy's default).
+ */
+export function summariseMembers(members: LinearModel[]): Ensemble {
+  if (members.length === 0) throw new Error('an ensemble needs at least one member');
+  const { C, M } = members[0];
+  const k = members.length;
+  const W = new Float32Array(C * M);
+  const b = new Float32Array(C);
+  const lo = new Float32Array(C * M);
+  const hi = new Float32Array(C * M);
+  const vals = new Float64Array(k);
+  const pct = (q: number) => {
+    const pos = q * (k - 1);
+    const f = Math.floor(pos);
+    const c = Math.min(k - 1, f + 1);
+    return vals[f] + (pos - f) * (vals[c] - vals[f]);
+  };
+  for (let q = 0; q < C * M; q++) {
+    let s = 0;
+    for (let m = 0; m < k; m++) {
+      vals[m] = members[m].W[q];
+      s += vals[m];
+    }
+    W[q] = s / k;
+    vals.sort();
+    lo[q] = pct(0.1);
+    hi[q] = pct(0.9);
+  }
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let m = 0; m < k; m++) s += members[m].b[c];
+    b[c] = s / k;
+  }
+  return { served: { W, b, C, M }, members, lo, hi };
+}
+
+async function fitMembers(
+  kernel: StudentKernel,
+  A: Mat,
+  P: Mat,
+  starts: LinearModel[],
+  opts: EnsembleOptions,
+  step0: Float64Array | undefined,
+): Promise<{ members: LinearModel[]; iterations: number }> {
+  const M = A.cols;
+  const C = P.cols;
+  const k = starts.length;
+  const W0 = new Float32Array(k * C * M);
+  const b0 = new Float32Array(k * C);
+  starts.forEach((s, m) => {
+    W0.set(s.W, m * C * M);
+    b0.set(s.b, m * C);
+  });
+  const box = tileBox(opts.bounds, C, M, k);
+  const res = await solveColumns(
+    kernel,
+    {
+      cols: memberColumns(C, k),
+      rowW: bootstrapWeights(A.rows, k, opts.seed ?? 0),
+      W0,
+      b0,
+      lo: box.lo,
+      hi: box.hi,
+      lambda: opts.lambda ?? DEFAULT_LAMBDA,
+      step0,
+    },
+    {
+      maxIter: opts.memberMaxIter ?? 60,
+      tol: opts.memberTol ?? opts.tol ?? 1e-4,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+      stage: 'members',
+    },
+  );
+  return { members: splitMembers(res, C, M, k), iterations: maxInt(res.iterations) };
+}
+
+/** Full-data fit, then k bootstrap members warm-started from it, solved jointly. */
+export async function fitEnsembleDetailed(A: Mat, P: Mat, opts: EnsembleOptions = {}): Promise<EnsembleFit> {
+  checkShapes(A, P);
+  const k = opts.members ?? 20;
+  if (!(k >= 1 && Number.isInteger(k))) throw new Error(`members must be a positive integer, got ${k}`);
+  const { kernel, owned } = await useKernel(A, P, opts.kernel);
+  try {
+    const full = await fitStudent(A, P, { ...opts, kernel, warmStart: opts.warmStart ?? null, sampleWeights: null });
+    // Members start at the full fit with its per-class steps: few iterations each.
+    const step0 = new Float64Array(k * P.cols);
+    for (let j = 0; j < step0.length; j++) step0[j] = full.steps[j % P.cols];
+    const { members, iterations } = await fitMembers(kernel, A, P, Array(k).fill(full.model), opts, step0);
+    return { ensemble: summariseMembers(members), full, memberIterations: iterations };
+  } finally {
+    if (owned) await kernel.dispose();
+  }
+}
+
+export async function fitEnsemble(A: Mat, P: Mat, opts: EnsembleOptions = {}): Promise<Ensemble> {
+  return (await fitEnsembleDetailed(A, P, opts)).ensemble;
+}
+
+/**
+ * Tuning refit (METHODS.md §5): every member restarts from where it is, on the same bootstrap
+ * resample (pass the seed the ensemble was fitted with), with `bounds` projected after each
+ * proximal step. The served mean of in-box members is itself in the box (boxes are convex).
+ */
+export async function refitWithBounds(A: Mat, P: Mat, current: Ensemble, bounds: Box | null, opts: Omit<EnsembleOptions, 'bounds' | 'members' | 'warmStart'> = {}): Promise<Ensemble> {
+  checkShapes(A, P);
+  for (const m of current.members) checkModel(m, P.cols, A.cols, 'member');
+  const { kernel, owned } = await useKernel(A, P, opts.kernel);
+  try {
+    const { members } = await fitMembers(kernel, A, P, current.members, { ...opts, bounds }, undefined);
+    return summariseMembers(members);
+  } finally {
+    if (owned) await kernel.dispose();
+  }
+}
+
+/**
+ * The objective in float64, straight from the definition (for tests and references):
+ * Σ_c [ Σ_i s_i·BCE(σ(z_ic), p_ic) / Σ_i s_i ] + λ‖W‖₁.
+ */
+export function objective(A: Mat, P: Mat, model: LinearModel, lambda = DEFAULT_LAMBDA, sampleWeights?: Float32Array | null): number {
+  const { rows: N, cols: M } = A;
+  const C = P.cols;
+  let total = 0;
+  let wsum = 0;
+  for (let i = 0; i < N; i++) {
+    const s = sampleWeights ? sampleWeights[i] : 1;
+    wsum += s;
+    if (s === 0) continue;
+    for (let c = 0; c < C; c++) {
+      let z = model.b[c];
+      for (let j = 0; j < M; j++) z += model.W[c * M + j] * A.data[i * M + j];
+      total += s * (softplus(z) - P.data[i * C + c] * z);
+    }
+  }
+  let l1 = 0;
+  for (const w of model.W) l1 += Math.abs(w);
+  return total / wsum + lambda * l1;
+}
