@@ -1,0 +1,82 @@
+/**
+ * One zustand store made of slices (project, history, ui, jobs). Views read it through selectors
+ * and change it only through `commit` (or the named helpers below, which end in `commit`).
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { Ensemble } from '../core/types.ts';
+import type { StudioAction, UiState } from './actions.ts';
+import { initialUi } from './actions.ts';
+import { commitAction } from './commit.ts';
+import { emptyTree, type HistoryTree } from './history.ts';
+import type { LiveLogits } from './live.ts';
+import { createJobsSlice, type JobsSlice } from './slices/jobs.ts';
+import { createTuningSlice, type TuningSlice } from './slices/tuning.ts';
+import type { Dataset, StudioMetrics } from './types.ts';
+
+export interface ProjectSlice {
+  dataset: Dataset | null;
+  ensemble: Ensemble | null;
+  /** Live logits and predictions; mutated in place, `liveVersion` says when. */
+  live: LiveLogits | null;
+  liveVersion: number;
+  metrics: StudioMetrics | null;
+  /** Predictions at the head node (to find flips). */
+  headPred: Int32Array | null;
+  /** Predictions at the parent of a merging drag node. */
+  mergeBasePred: Int32Array | null;
+}
+
+export interface HistorySlice {
+  tree: HistoryTree;
+}
+
+export interface UiSlice {
+  ui: UiState;
+}
+
+export interface CoreActions {
+  commit: (action: StudioAction) => void;
+  /** Shorthand for a UI-only commit. */
+  setUi: (patch: Partial<UiState>) => void;
+  announce: (text: string) => void;
+}
+
+export type StudioState = ProjectSlice & HistorySlice & UiSlice & JobsSlice & TuningSlice & CoreActions;
+export type StudioStore = StoreApi<StudioState>;
+
+export interface StoreOptions {
+  /** Called (debounced) after every commit with the new state; persistence plugs in here. */
+  save?: (s: StudioState) => void | Promise<void>;
+  saveDelayMs?: number;
+}
+
+export function createStudioStore(opts: StoreOptions = {}): StudioStore {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  return createStore<StudioState>()((set, get, api) => {
+    const scheduleSave = () => {
+      if (!opts.save) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = null;
+        void opts.save?.(get());
+      }, opts.saveDelayMs ?? 600);
+    };
+    const commit = (action: StudioAction) => commitAction(set, get, action, scheduleSave);
+    return {
+      dataset: null,
+      ensemble: null,
+      live: null,
+      liveVersion: 0,
+      metrics: null,
+      headPred: null,
+      mergeBasePred: null,
+      tree: emptyTree(),
+      ui: initialUi(),
+      commit,
+      setUi: (patch) => commit({ type: 'ui', patch }),
+      announce: (text) => commit({ type: 'ui', patch: { announce: text } }),
+      ...createJobsSlice(set, get, api),
+      ...createTuningSlice(set, get, api),
+    };
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * Types of the studio's state layer. The engine's domain types (Mat, Ensemble, Metrics, Split…)
+ * come from core; what is here is what the UI needs on top: the loaded dataset with its derived
+ * arrays, provenance nodes with weight snapshots, and the store's action vocabulary.
+ */
+import type { ConceptStats, Mat, Metrics } from '../core/types.ts';
+import type { Split } from '../core/pipeline/types.ts';
+
+/** Where a dataset came from; enough to rebuild it after a reload (synthetic) or to label it. */
+export type DatasetSource =
+  | { kind: 'synthetic'; seed: number; N: number; M: number }
+  | { kind: 'demo'; url: string }
+  | { kind: 'imported'; name: string };
+
+/** Everything about the images that does not change while the student is tuned. */
+export interface Dataset {
+  source: DatasetSource;
+  name: string;
+  N: number;
+  M: number;
+  C: number;
+  classes: string[];
+  /** Concept names, keyed by index (names are only labels). */
+  concepts: string[];
+  imageNames: string[];
+  /** Thumbnail URLs; null = draw the synthetic thumbnail from the image's seed. */
+  thumbs: string[] | null;
+  /** Ground-truth class per image, −1 where unknown; null when the dataset has no labels. */
+  labels: Int32Array | null;
+  /** N×C teacher probabilities. */
+  teacher: Mat;
+  /** Teacher argmax per image. */
+  teacherPred: Int32Array;
+  /** N×M raw activations and their standardisation. */
+  raw: Mat;
+  stats: ConceptStats;
+  /** N×M standardised activations â. */
+  ahat: Float32Array;
+  /** Best region per image and concept (index into the region grid), for "best crop". */
+  bestRegion: Uint8Array | null;
+  /** Region grid side (1 = full image only, 2 = 2×2 + full, …). */
+  regionGrid: number;
+  split: Split;
+  /** 1 for images in the held-out split. */
+  isTest: Uint8Array;
+  teacherDescription: string;
+  modelDescription: string;
+}
+
+/** The weights a provenance node restores: the served model and its uncertainty band. */
+export interface Snapshot {
+  W: Float32Array;
+  b: Float32Array;
+  lo: Float32Array;
+  hi: Float32Array;
+}
+
+/** Metrics plus the confusion matrices the Performance view draws (rows: reference, cols: student). */
+export interface StudioMetrics extends Metrics {
+  /** C×C counts on the held-out split, rows = teacher argmax, cols = student argmax. */
+  confTeacher: Int32Array;
+  /** C×C counts, rows = true label; null without labels. */
+  confTruth: Int32Array | null;
+  /** Number of held-out images where student ≠ teacher. */
+  misaligned: number;
+}
+
+export type ActionType = 'distill' | 'quickEdit' | 'tune' | 'ban' | 'remove' | 'restore' | 'load' | 'corpus' | 'teacher';
+
+/** One node of the provenance tree (METHODS.md §7). Branches are never deleted. */
+export interface HistoryNode {
+  id: string;
+  parentId: string | null;
+  time: number;
+  action: ActionType;
+  params: Record<string, unknown>;
+  label: string;
+  metricsAfter: StudioMetrics;
+  /** Images whose student prediction changed relative to the parent node (all splits). */
+  flipped: Int32Array;
+  snapshot: Snapshot;
+  /** Drag/keyboard edits with the same key merge into this node while it is the head. */
+  mergeKey?: string;
+}
+
+/**
+ * How history treats a committed change (STYLE.md habit 7):
+ * - `record`: a new provenance node;
+ * - `merge`: fold into the head node when it has the same merge key (a slider drag), else new;
+ * - `none`: UI-only state (selection, filters); never recorded, never clears redo.
+ */
+export type Capture = 'record' | 'merge' | 'none';
+
+export type GalleryFilter =
+  | { kind: 'all' }
+  | { kind: 'misaligned' }
+  | { kind: 'flipped' }
+  | { kind: 'class'; cls: number; by: 'student' | 'teacher' | 'truth' }
+  | { kind: 'confusion'; matrix: 'teacher' | 'truth'; row: number; col: number };
+
+export interface JobProgress {
+  id: string;
+  label: string;
+  stage: string;
+  done: number;
+  total: number;
+  startedAt: number;
+  /** Items per second, measured. */
+  rate: number;
+  cancellable: boolean;
+}
+
+export interface TuneProposal {
+  kind: 'uptune' | 'downtune';
+  cls: number;
+  concept: number;
+  factor: number;
+  reason: string;
+}
