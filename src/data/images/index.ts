@@ -1,0 +1,7 @@
+/** Image decoding for the studio: DOM-free, identical in Node and in workers. */
+export { decodeImage, decodeBatch, sniffFormat, probeSize, setPlatformDecoder, DEFAULT_MAX_PIXELS } from './decode.ts';
+export type { BatchItem, BatchResult } from './decode.ts';
+export { thumbnail, encodeJpeg } from './thumbnail.ts';
+export { applyOrientation, jpegOrientation } from './orientation.ts';
+export { ImageDecodeError } from './types.ts';
+export type { RgbImage, DecodedImage, ImageFormat, DecodeOptions, PlatformDecoder } from './types.ts';

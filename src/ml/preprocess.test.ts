@@ -1,0 +1,128 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode as decodePng } from 'fast-png';
+import { decodeImage, setPlatformDecoder } from '../data/images/index.ts';
+import { sharpDecoder } from '../../tools/cli/embedSharp.ts';
+import { parseNpy } from '../core/io/npy.ts';
+import {
+  preprocessConfigFromJson, resizeAndCrop, toPixelValues, gridBoxes, regionImages, preprocessBatch, padToSquare, resizeBicubic,
+  type RgbImage,
+} from './preprocess.ts';
+
+const DIR = join(import.meta.dirname, '../../tests/fixtures/images');
+interface Entry { name: string; mode: string; oriented_size: [number, number]; refs: Record<string, string>; grids?: Record<string, number[][]> }
+const index = JSON.parse(readFileSync(join(DIR, 'ref/index.json'), 'utf8')) as { images: Entry[] };
+const cfg = (s: number) => preprocessConfigFromJson({ size: { shortest_edge: s }, crop_size: { height: s, width: s } });
+
+function refPng(rel: string): RgbImage {
+  const p = decodePng(readFileSync(join(DIR, rel)));
+  return { width: p.width, height: p.height, data: p.data as Uint8Array };
+}
+async function load(name: string) {
+  return decodeImage(new Uint8Array(readFileSync(join(DIR, name))), name);
+}
+function diff(a: RgbImage, b: RgbImage): { max: number; mean: number } {
+  expect([a.width, a.height]).toEqual([b.width, b.height]);
+  let max = 0;
+  let sum = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = Math.abs(a.data[i] - b.data[i]);
+    max = Math.max(max, d);
+    sum += d;
+  }
+  return { max, mean: sum / a.data.length };
+}
+const maxDiff = (a: RgbImage, b: RgbImage) => diff(a, b).max;
+
+// JPEG: jpeg-js is not libjpeg-turbo. Without chroma subsampling (4:4:4, gray) the decoded
+// pixels differ by at most ~3 levels (IDCT and colour-conversion rounding); with 4:2:0 jpeg-js
+// replicates chroma where libjpeg interpolates ("fancy upsampling"), which moves pixels at sharp
+// colour edges by tens of levels (the fixtures have saturated hard edges: a worst case).
+// Everything else is lossless and must match PIL exactly.
+const isJpeg = (n: string) => n.endsWith('.jpg');
+const SUBSAMPLED = new Set(['photo420.jpg', 'progressive.jpg', 'exif3.jpg', 'exif6.jpg', 'exif8.jpg']);
+
+describe('preprocessing parity with PIL + CLIPImageProcessor', () => {
+  beforeAll(() => setPlatformDecoder(sharpDecoder));
+
+  for (const e of index.images) {
+    it(`${e.name} (${e.mode})`, async () => {
+      const img = await load(e.name);
+      expect([img.width, img.height]).toEqual(e.oriented_size);
+      for (const [size, rel] of Object.entries(e.refs)) {
+        const d = diff(resizeAndCrop(img, cfg(Number(size))), refPng(rel));
+        if (!isJpeg(e.name)) expect(d.max, `size ${size}`).toBe(0);
+        else if (!SUBSAMPLED.has(e.name)) expect(d.max, `size ${size}`).toBeLessThanOrEqual(3);
+        else expect(d.mean, `size ${size}`).toBeLessThanOrEqual(4);
+      }
+    });
+  }
+
+  it('normalised pixel_values equal the reference float32 arrays', async () => {
+    const ref = parseNpy(new Uint8Array(readFileSync(join(DIR, 'ref/pixel_values_16.npy'))));
+    expect(ref.shape).toEqual([index.images.length, 3, 16, 16]);
+    let worstLossless = 0;
+    let worstJpeg = 0;
+    for (const [k, e] of index.images.entries()) {
+      const pv = toPixelValues(resizeAndCrop(await load(e.name), cfg(16)), cfg(16));
+      let m = 0;
+      for (let i = 0; i < pv.length; i++) m = Math.max(m, Math.abs(pv[i] - ref.data[k * 768 + i]));
+      if (isJpeg(e.name)) worstJpeg = Math.max(worstJpeg, m);
+      else worstLossless = Math.max(worstLossless, m);
+    }
+    expect(worstLossless).toBe(0); // bit-identical float32
+    expect(worstJpeg).toBeLessThan(0.5); // see SUBSAMPLED above
+  });
+
+  it('grid regions match PIL crops of the same boxes', async () => {
+    const e = index.images.find((x) => x.grids)!;
+    const img = await load(e.name);
+    for (const n of [2, 3] as const) {
+      expect(gridBoxes(img.width, img.height, n)).toEqual(e.grids![String(n)]);
+      const regions = regionImages(img, n);
+      expect(regions).toHaveLength(1 + n * n);
+      regions.slice(1).forEach((r, k) => expect(maxDiff(resizeAndCrop(r, cfg(16)), refPng(`ref/${e.name}.grid${n}.${k}.s16.png`))).toBe(0));
+    }
+  });
+});
+
+describe('preprocessing details', () => {
+  const img: RgbImage = { width: 5, height: 3, data: Uint8Array.from({ length: 45 }, (_, i) => (i * 37) % 256) };
+
+  it('grid boxes overlap by a third of a crop and stay inside the image', () => {
+    const b2 = gridBoxes(100, 60, 2);
+    expect(b2).toEqual([[0, 0, 60, 36], [40, 0, 100, 36], [0, 24, 60, 60], [40, 24, 100, 60]]);
+    for (const [x0, y0, x1, y1] of gridBoxes(37, 23, 3)) {
+      expect(x0).toBeGreaterThanOrEqual(0);
+      expect(y0).toBeGreaterThanOrEqual(0);
+      expect(x1).toBeLessThanOrEqual(37);
+      expect(y1).toBeLessThanOrEqual(23);
+    }
+  });
+
+  it('batches are image-major with regions inside', () => {
+    const { data, dims } = preprocessBatch([img, img], cfg(4), { grid: 2 });
+    expect(dims).toEqual([10, 3, 4, 4]);
+    expect(data.slice(0, 48)).toEqual(data.slice(5 * 48, 6 * 48));
+  });
+
+  it('pad-to-square keeps the whole image and pads with the mean colour', () => {
+    const sq = padToSquare(img);
+    expect([sq.width, sq.height]).toEqual([5, 5]);
+    expect(Array.from(sq.data.slice(0, 3))).toEqual([123, 117, 104]);
+    const { dims } = preprocessBatch([img], cfg(8), { pad: true });
+    expect(dims).toEqual([1, 3, 8, 8]);
+  });
+
+  it('resizing to the same size is the identity', () => {
+    expect(resizeBicubic(img, 5, 3).data).toEqual(img.data);
+  });
+
+  it('reads preprocessor_config.json defaults', () => {
+    const c = preprocessConfigFromJson({});
+    expect(c.shortestEdge).toBe(224);
+    expect(c.crop).toEqual({ height: 224, width: 224 });
+    expect(preprocessConfigFromJson({ size: { height: 256, width: 256 }, crop_size: 256 }).resizeTo).toEqual({ height: 256, width: 256 });
+  });
+});

@@ -1,0 +1,329 @@
+/**
+ * Our own CLIP image preprocessing, bit-for-bit the same as Hugging Face's CLIPImageProcessor
+ * running on PIL (the reference every published CLIP embedding was made with), and the same in
+ * Node and in a worker because it is plain arithmetic on RGB bytes — transformers.js would use
+ * sharp in Node and a canvas in the browser, which differ.
+ *
+ * Steps (transformers CLIPImageProcessor.preprocess): RGB (done by the decoder: alpha dropped) →
+ * resize the shortest edge to `size`, long edge int(size·long/short), PIL BICUBIC → centre crop
+ * (top = (h − crop) // 2) → ×(1/255) in float64 then float32 → (x − mean) / std in float32 → CHW.
+ * Parity with PIL is tested on awkward images (src/ml/preprocess.test.ts).
+ */
+
+/** An 8-bit RGB image, interleaved (same shape as src/data/images RgbImage; ml may not import data). */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface PreprocessConfig {
+  /** Shortest edge after resizing; or an exact size when `resizeTo` is set. */
+  shortestEdge: number;
+  /** Exact target size, for processors configured with size {height, width}. */
+  resizeTo?: { height: number; width: number };
+  doResize: boolean;
+  doCenterCrop: boolean;
+  crop: { height: number; width: number };
+  doRescale: boolean;
+  rescaleFactor: number;
+  doNormalize: boolean;
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+export const CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
+export const CLIP_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
+
+/** Reads a preprocessor_config.json the way CLIPImageProcessor does (defaults: 224, CLIP mean/std). */
+export function preprocessConfigFromJson(j: Record<string, unknown>): PreprocessConfig {
+  const size = j.size as number | { shortest_edge?: number; height?: number; width?: number } | undefined;
+  const crop = j.crop_size as number | { height: number; width: number } | undefined;
+  const triple = (v: unknown, d: [number, number, number]) =>
+    Array.isArray(v) && v.length === 3 ? (v.map(Number) as [number, number, number]) : typeof v === 'number' ? ([v, v, v] as [number, number, number]) : d;
+  let shortestEdge = 224;
+  let resizeTo: PreprocessConfig['resizeTo'];
+  if (typeof size === 'number') shortestEdge = size;
+  else if (size?.shortest_edge) shortestEdge = size.shortest_edge;
+  else if (size?.height && size?.width) resizeTo = { height: size.height, width: size.width };
+  const cropSize = typeof crop === 'number' ? { height: crop, width: crop } : crop ?? { height: shortestEdge, width: shortestEdge };
+  return {
+    shortestEdge,
+    resizeTo,
+    doResize: j.do_resize !== false,
+    doCenterCrop: j.do_center_crop !== false,
+    crop: cropSize,
+    doRescale: j.do_rescale !== false,
+    rescaleFactor: typeof j.rescale_factor === 'number' ? j.rescale_factor : 1 / 255,
+    doNormalize: j.do_normalize !== false,
+    mean: triple(j.image_mean, CLIP_MEAN),
+    std: triple(j.image_std, CLIP_STD),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// PIL's resampling (libImaging/Resample.c): separable, horizontal pass then vertical pass, each
+// rounding to uint8; the filter support widens with the downscale factor (antialiasing); double
+// coefficients normalised to sum 1 then converted to 22-bit fixed point.
+
+const PRECISION_BITS = 32 - 8 - 2;
+const ONE = 1 << PRECISION_BITS;
+const HALF = 1 << (PRECISION_BITS - 1);
+
+function bicubic(x: number): number {
+  const a = -0.5;
+  if (x < 0) x = -x;
+  if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0;
+}
+
+interface Coeffs {
+  ksize: number;
+  bounds: Int32Array; // xmin, count per output pixel
+  kk: Int32Array; // fixed-point weights, ksize per output pixel
+}
+
+function precomputeCoeffs(inSize: number, outSize: number): Coeffs {
+  const scale = inSize / outSize;
+  const filterscale = scale < 1 ? 1 : scale;
+  const support = 2 * filterscale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const bounds = new Int32Array(outSize * 2);
+  const kk = new Int32Array(outSize * ksize);
+  const k = new Float64Array(ksize);
+  const ss = 1 / filterscale;
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = (xx + 0.5) * scale;
+    let xmin = Math.trunc(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    let xmax = Math.trunc(center + support + 0.5);
+    if (xmax > inSize) xmax = inSize;
+    xmax -= xmin;
+    let ww = 0;
+    k.fill(0);
+    for (let x = 0; x < xmax; x++) {
+      const w = bicubic((x + xmin - center + 0.5) * ss);
+      k[x] = w;
+      ww += w;
+    }
+    for (let x = 0; x < xmax; x++) if (ww !== 0) k[x] /= ww;
+    for (let x = 0; x < ksize; x++) {
+      const v = k[x] * ONE;
+      kk[xx * ksize + x] = Math.trunc(k[x] < 0 ? -0.5 + v : 0.5 + v);
+    }
+    bounds[xx * 2] = xmin;
+    bounds[xx * 2 + 1] = xmax;
+  }
+  return { ksize, bounds, kk };
+}
+
+function clip8(ss: number): number {
+  const v = Math.floor(ss / ONE); // arithmetic >> PRECISION_BITS, also for negatives
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/** PIL `Image.resize((w, h), resample=BICUBIC)` on an RGB image. */
+export function resizeBicubic(img: RgbImage, width: number, height: number): RgbImage {
+  let cur = img;
+  if (width !== cur.width) {
+    const { ksize, bounds, kk } = precomputeCoeffs(cur.width, width);
+    const out = new Uint8Array(width * cur.height * 3);
+    const src = cur.data;
+    for (let y = 0; y < cur.height; y++) {
+      const row = y * cur.width * 3;
+      for (let xx = 0; xx < width; xx++) {
+        const xmin = bounds[xx * 2];
+        const n = bounds[xx * 2 + 1];
+        const kOff = xx * ksize;
+        let s0 = HALF, s1 = HALF, s2 = HALF;
+        for (let x = 0; x < n; x++) {
+          const w = kk[kOff + x];
+          const p = row + (xmin + x) * 3;
+          s0 += src[p] * w;
+          s1 += src[p + 1] * w;
+          s2 += src[p + 2] * w;
+        }
+        const o = (y * width + xx) * 3;
+        out[o] = clip8(s0);
+        out[o + 1] = clip8(s1);
+        out[o + 2] = clip8(s2);
+      }
+    }
+    cur = { width, height: cur.height, data: out };
+  }
+  if (height !== cur.height) {
+    const { ksize, bounds, kk } = precomputeCoeffs(cur.height, height);
+    const W = cur.width;
+    const out = new Uint8Array(W * height * 3);
+    const src = cur.data;
+    for (let yy = 0; yy < height; yy++) {
+      const ymin = bounds[yy * 2];
+      const n = bounds[yy * 2 + 1];
+      const kOff = yy * ksize;
+      for (let x = 0; x < W; x++) {
+        let s0 = HALF, s1 = HALF, s2 = HALF;
+        for (let y = 0; y < n; y++) {
+          const w = kk[kOff + y];
+          const p = ((ymin + y) * W + x) * 3;
+          s0 += src[p] * w;
+          s1 += src[p + 1] * w;
+          s2 += src[p + 2] * w;
+        }
+        const o = (yy * W + x) * 3;
+        out[o] = clip8(s0);
+        out[o + 1] = clip8(s1);
+        out[o + 2] = clip8(s2);
+      }
+    }
+    cur = { width: W, height, data: out };
+  }
+  return cur === img ? { width: img.width, height: img.height, data: img.data.slice() } : cur;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Crops a rectangle (clamped to the image). */
+export function cropRgb(img: RgbImage, x0: number, y0: number, w: number, h: number): RgbImage {
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(Math.max(y0 + y, 0), img.height - 1);
+    for (let x = 0; x < w; x++) {
+      const sx = Math.min(Math.max(x0 + x, 0), img.width - 1);
+      const s = (sy * img.width + sx) * 3;
+      const d = (y * w + x) * 3;
+      out[d] = img.data[s];
+      out[d + 1] = img.data[s + 1];
+      out[d + 2] = img.data[s + 2];
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Pads to a centred square with the normalisation mean colour, so padding normalises to ~0. */
+export function padToSquare(img: RgbImage, mean: [number, number, number] = CLIP_MEAN): RgbImage {
+  const S = Math.max(img.width, img.height);
+  if (img.width === img.height) return img;
+  const fill = mean.map((m) => Math.round(m * 255));
+  const out = new Uint8Array(S * S * 3);
+  for (let i = 0; i < S * S; i++) out.set(fill, i * 3);
+  const ox = (S - img.width) >> 1;
+  const oy = (S - img.height) >> 1;
+  for (let y = 0; y < img.height; y++) {
+    out.set(img.data.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((oy + y) * S + ox) * 3);
+  }
+  return { width: S, height: S, data: out };
+}
+
+/** Resize + centre crop: the uint8 image the model sees, before rescaling and normalising. */
+export function resizeAndCrop(img: RgbImage, cfg: PreprocessConfig): RgbImage {
+  let cur = img;
+  if (cfg.doResize) {
+    let w: number, h: number;
+    if (cfg.resizeTo) ({ width: w, height: h } = cfg.resizeTo);
+    else {
+      const s = cfg.shortestEdge;
+      const short = Math.min(img.width, img.height);
+      const long = Math.max(img.width, img.height);
+      const newLong = Math.trunc((s * long) / short); // Python int(size * long / short)
+      [w, h] = img.width <= img.height ? [s, newLong] : [newLong, s];
+    }
+    cur = resizeBicubic(cur, w, h);
+  }
+  if (cfg.doCenterCrop) {
+    const { height: ch, width: cw } = cfg.crop;
+    // HF center_crop pads with zeros when the crop is larger; our clamping crop only matters
+    // for do_resize=false configs, which CLIP models do not use.
+    const top = Math.floor((cur.height - ch) / 2);
+    const left = Math.floor((cur.width - cw) / 2);
+    if (top !== 0 || left !== 0 || ch !== cur.height || cw !== cur.width) cur = cropRgb(cur, left, top, cw, ch);
+  }
+  return cur;
+}
+
+/** Rescale + normalise to float32 CHW, with numpy's float32 rounding at every step. */
+export function toPixelValues(img: RgbImage, cfg: PreprocessConfig, out?: Float32Array, offset = 0): Float32Array {
+  const hw = img.width * img.height;
+  const dst = out ?? new Float32Array(3 * hw);
+  const f = Math.fround;
+  for (let c = 0; c < 3; c++) {
+    const m = f(cfg.mean[c]);
+    const s = f(cfg.std[c]);
+    for (let i = 0; i < hw; i++) {
+      let v = img.data[i * 3 + c];
+      if (cfg.doRescale) v = f(v * cfg.rescaleFactor);
+      if (cfg.doNormalize) v = f(f(v - m) / s);
+      dst[offset + c * hw + i] = v;
+    }
+  }
+  return dst;
+}
+
+export interface RegionOptions {
+  /** 1 = full image only; 2 or 3 = full image plus a 2×2 or 3×3 grid of overlapping crops. */
+  grid?: 1 | 2 | 3;
+  /** Pad to a square with the mean colour instead of centre-cropping (keeps the borders). */
+  pad?: boolean;
+}
+
+/** Number of regions per image for a grid setting: the full image first, then the grid cells. */
+export function regionCount(grid: 1 | 2 | 3): number {
+  return grid === 1 ? 1 : 1 + grid * grid;
+}
+
+/**
+ * Grid crop boxes [x0, y0, x1, y1], row by row. Each crop spans 1/(n − (n−1)/3) of the image
+ * (0.6 for 2×2, 3/7 for 3×3), so neighbouring crops overlap by a third of a crop: an object cut
+ * by one border is whole in the neighbour. Positions are spread evenly edge to edge and rounded
+ * half up (tools/fixtures/make_image_fixtures.py uses the same formula for its references).
+ */
+export function gridBoxes(width: number, height: number, n: number): [number, number, number, number][] {
+  const f = 1 / (n - (n - 1) / 3);
+  const cw = Math.max(1, Math.floor(width * f + 0.5));
+  const ch = Math.max(1, Math.floor(height * f + 0.5));
+  const boxes: [number, number, number, number][] = [];
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) {
+      const x0 = Math.floor((i * (width - cw)) / (n - 1) + 0.5);
+      const y0 = Math.floor((j * (height - ch)) / (n - 1) + 0.5);
+      boxes.push([x0, y0, x0 + cw, y0 + ch]);
+    }
+  }
+  return boxes;
+}
+
+/** The region images of one picture: full image, then grid crops, before preprocessing. */
+export function regionImages(img: RgbImage, grid: 1 | 2 | 3 = 1): RgbImage[] {
+  const out = [img];
+  if (grid > 1) for (const [x0, y0, x1, y1] of gridBoxes(img.width, img.height, grid)) out.push(cropRgb(img, x0, y0, x1 - x0, y1 - y0));
+  return out;
+}
+
+/** Final input size [H, W] for a config. */
+export function inputSize(cfg: PreprocessConfig): [number, number] {
+  if (cfg.doCenterCrop) return [cfg.crop.height, cfg.crop.width];
+  if (cfg.resizeTo) return [cfg.resizeTo.height, cfg.resizeTo.width];
+  return [cfg.shortestEdge, cfg.shortestEdge];
+}
+
+/**
+ * pixel_values for a batch of images × regions: Float32Array [B·R, 3, H, W], image-major
+ * (image 0's regions first). Every region goes through the same resize/crop/normalise.
+ */
+export function preprocessBatch(images: RgbImage[], cfg: PreprocessConfig, opts: RegionOptions = {}): { data: Float32Array; dims: [number, number, number, number] } {
+  const grid = opts.grid ?? 1;
+  const [H, W] = inputSize(cfg);
+  const R = regionCount(grid);
+  const data = new Float32Array(images.length * R * 3 * H * W);
+  let k = 0;
+  for (const img of images) {
+    for (const region of regionImages(img, grid)) {
+      const sq = opts.pad ? padToSquare(region, cfg.mean) : region;
+      const ready = resizeAndCrop(sq, cfg);
+      if (ready.width !== W || ready.height !== H) throw new Error(`preprocessing produced ${ready.width}×${ready.height}, expected ${W}×${H}`);
+      toPixelValues(ready, cfg, data, k * 3 * H * W);
+      k++;
+    }
+  }
+  return { data, dims: [images.length * R, 3, H, W] };
+}
