@@ -115,6 +115,13 @@ describe('preprocessing details', () => {
     expect(dims).toEqual([1, 3, 8, 8]);
   });
 
+  it('bilinear (resample=2) matches PIL too', async () => {
+    // Reference: PIL Image.open('rgb_odd.png').resize((13, 29), resample=2)
+    const r = resizeBicubic(await load('rgb_odd.png'), 13, 29, 2);
+    expect(Array.from(r.data.slice(0, 12))).toEqual([230, 4, 32, 241, 0, 30, 242, 2, 31, 245, 1, 31]);
+    expect(r.data.reduce((a, b) => a + b, 0)).toBe(137648);
+  });
+
   it('resizing to the same size is the identity', () => {
     expect(resizeBicubic(img, 5, 3).data).toEqual(img.data);
   });

@@ -28,6 +28,8 @@ export interface PreprocessConfig {
   doRescale: boolean;
   rescaleFactor: number;
   doNormalize: boolean;
+  /** PIL resample filter: 2 = BILINEAR, 3 = BICUBIC (CLIP's). */
+  resample: 2 | 3;
   mean: [number, number, number];
   std: [number, number, number];
 }
@@ -56,6 +58,7 @@ export function preprocessConfigFromJson(j: Record<string, unknown>): Preprocess
     doRescale: j.do_rescale !== false,
     rescaleFactor: typeof j.rescale_factor === 'number' ? j.rescale_factor : 1 / 255,
     doNormalize: j.do_normalize !== false,
+    resample: j.resample === 2 ? 2 : 3,
     mean: triple(j.image_mean, CLIP_MEAN),
     std: triple(j.image_std, CLIP_STD),
   };
@@ -69,6 +72,11 @@ export function preprocessConfigFromJson(j: Record<string, unknown>): Preprocess
 const PRECISION_BITS = 32 - 8 - 2;
 const ONE = 1 << PRECISION_BITS;
 const HALF = 1 << (PRECISION_BITS - 1);
+
+function bilinear(x: number): number {
+  if (x < 0) x = -x;
+  return x < 1 ? 1 - x : 0;
+}
 
 function bicubic(x: number): number {
   const a = -0.5;
@@ -84,10 +92,13 @@ interface Coeffs {
   kk: Int32Array; // fixed-point weights, ksize per output pixel
 }
 
-function precomputeCoeffs(inSize: number, outSize: number): Coeffs {
+const FILTERS = { 2: { fn: bilinear, support: 1 }, 3: { fn: bicubic, support: 2 } } as const;
+
+function precomputeCoeffs(inSize: number, outSize: number, resample: 2 | 3): Coeffs {
+  const filter = FILTERS[resample];
   const scale = inSize / outSize;
   const filterscale = scale < 1 ? 1 : scale;
-  const support = 2 * filterscale;
+  const support = filter.support * filterscale;
   const ksize = Math.ceil(support) * 2 + 1;
   const bounds = new Int32Array(outSize * 2);
   const kk = new Int32Array(outSize * ksize);
@@ -103,7 +114,7 @@ function precomputeCoeffs(inSize: number, outSize: number): Coeffs {
     let ww = 0;
     k.fill(0);
     for (let x = 0; x < xmax; x++) {
-      const w = bicubic((x + xmin - center + 0.5) * ss);
+      const w = filter.fn((x + xmin - center + 0.5) * ss);
       k[x] = w;
       ww += w;
     }
@@ -123,11 +134,11 @@ function clip8(ss: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
-/** PIL `Image.resize((w, h), resample=BICUBIC)` on an RGB image. */
-export function resizeBicubic(img: RgbImage, width: number, height: number): RgbImage {
+/** PIL `Image.resize((w, h), resample)` on an RGB image (BICUBIC by default). */
+export function resizeBicubic(img: RgbImage, width: number, height: number, resample: 2 | 3 = 3): RgbImage {
   let cur = img;
   if (width !== cur.width) {
-    const { ksize, bounds, kk } = precomputeCoeffs(cur.width, width);
+    const { ksize, bounds, kk } = precomputeCoeffs(cur.width, width, resample);
     const out = new Uint8Array(width * cur.height * 3);
     const src = cur.data;
     for (let y = 0; y < cur.height; y++) {
@@ -153,7 +164,7 @@ export function resizeBicubic(img: RgbImage, width: number, height: number): Rgb
     cur = { width, height: cur.height, data: out };
   }
   if (height !== cur.height) {
-    const { ksize, bounds, kk } = precomputeCoeffs(cur.height, height);
+    const { ksize, bounds, kk } = precomputeCoeffs(cur.height, height, resample);
     const W = cur.width;
     const out = new Uint8Array(W * height * 3);
     const src = cur.data;
@@ -228,7 +239,7 @@ export function resizeAndCrop(img: RgbImage, cfg: PreprocessConfig): RgbImage {
       const newLong = Math.trunc((s * long) / short); // Python int(size * long / short)
       [w, h] = img.width <= img.height ? [s, newLong] : [newLong, s];
     }
-    cur = resizeBicubic(cur, w, h);
+    cur = resizeBicubic(cur, w, h, cfg.resample);
   }
   if (cfg.doCenterCrop) {
     const { height: ch, width: cw } = cfg.crop;
