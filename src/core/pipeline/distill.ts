@@ -1,0 +1,78 @@
+/**
+ * Distil and tune end to end (METHODS.md §2, §4, §5): the one orchestration used by the train
+ * worker (studio) and the command line, so both compute exactly the same student.
+ */
+import type { Ensemble, Mat } from '../types.ts';
+import { argmaxRows, logits, takeRows } from '../math/linalg.ts';
+import { conceptStats, standardise } from '../concepts/stats.ts';
+import { trainHeldOutSplit } from '../metrics/split.ts';
+import { computeMetrics } from '../metrics/metrics.ts';
+import { fitEnsemble, refitWithBounds, DEFAULT_LAMBDA } from '../student/fit.ts';
+import type { DistillInput, DistillResult, RunOptions, TuneInput, TuneResult } from './types.ts';
+
+export const DEFAULT_HOLDOUT = 0.2;
+export const DEFAULT_MEMBERS = 20;
+
+/** Check that activations, teacher and labels describe the same images; one clear message if not. */
+export function checkInputs(raw: Mat, teacher: Mat, labels?: Int32Array): void {
+  if (raw.data.length !== raw.rows * raw.cols) throw new Error(`activations: data does not match ${raw.rows}×${raw.cols}`);
+  if (teacher.data.length !== teacher.rows * teacher.cols) throw new Error(`teacher: data does not match ${teacher.rows}×${teacher.cols}`);
+  if (raw.rows !== teacher.rows) throw new Error(`activations cover ${raw.rows} images but the teacher covers ${teacher.rows}`);
+  if (teacher.cols < 2) throw new Error(`the teacher must give at least 2 classes, got ${teacher.cols}`);
+  for (let q = 0; q < raw.data.length; q++) {
+    if (!Number.isFinite(raw.data[q])) throw new Error(`activations: image ${Math.floor(q / raw.cols)}, concept ${q % raw.cols} is ${raw.data[q]}`);
+  }
+  for (let q = 0; q < teacher.data.length; q++) {
+    const p = teacher.data[q];
+    if (!(p >= 0 && p <= 1)) throw new Error(`teacher: image ${Math.floor(q / teacher.cols)}, class ${q % teacher.cols} is ${p}; probabilities must lie in [0, 1]`);
+  }
+  if (labels) {
+    if (labels.length !== raw.rows) throw new Error(`labels cover ${labels.length} images but the activations cover ${raw.rows}`);
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i] >= teacher.cols) throw new Error(`label of image ${i} is class ${labels[i]}, but there are only ${teacher.cols} classes`);
+    }
+  }
+}
+
+/** Predictions of the served student for every image, from standardised activations. */
+export function predictAll(Ahat: Mat, ensemble: Ensemble): Int32Array {
+  return argmaxRows(logits(Ahat, ensemble.served));
+}
+
+export async function distill(input: DistillInput, opts: RunOptions = {}): Promise<DistillResult> {
+  const { raw, teacher, labels } = input;
+  checkInputs(raw, teacher, labels);
+  const teacherLabels = argmaxRows(teacher);
+  // Stratify by the teacher's label so every class the teacher uses is on both sides.
+  const split = trainHeldOutSplit(teacherLabels, { heldOutFraction: input.holdout ?? DEFAULT_HOLDOUT, seed: input.seed ?? 0 });
+  const stats = conceptStats(raw, split.train);
+  const Ahat = standardise(raw, stats);
+  const ensemble = await fitEnsemble(takeRows(Ahat, split.train), takeRows(teacher, split.train), {
+    members: input.members ?? DEFAULT_MEMBERS,
+    lambda: input.lambda ?? DEFAULT_LAMBDA,
+    seed: input.seed ?? 0,
+    kernel: opts.kernel,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  });
+  const predictions = predictAll(Ahat, ensemble);
+  const metrics = computeMetrics(predictions, teacherLabels, teacher.cols, labels, split.heldOut);
+  return { stats, split, ensemble, metrics, predictions, teacherLabels };
+}
+
+/** Refit every member inside `bounds` on the same split, resamples and targets (METHODS.md §5). */
+export async function tune(input: TuneInput, opts: RunOptions = {}): Promise<TuneResult> {
+  const { raw, teacher, labels, split, stats } = input;
+  checkInputs(raw, teacher, labels);
+  const Ahat = standardise(raw, stats);
+  const ensemble = await refitWithBounds(takeRows(Ahat, split.train), takeRows(teacher, split.train), input.current, input.bounds, {
+    lambda: input.lambda ?? DEFAULT_LAMBDA,
+    seed: input.seed ?? 0,
+    kernel: opts.kernel,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  });
+  const predictions = predictAll(Ahat, ensemble);
+  const metrics = computeMetrics(predictions, argmaxRows(teacher), teacher.cols, labels, split.heldOut);
+  return { ensemble, metrics, predictions };
+}
