@@ -1,0 +1,183 @@
+/**
+ * Writing a student export (and decoding a parsed one back to typed arrays). Writing goes
+ * through the same schema and checks as reading (`serializeStudentExport` validates), so the
+ * studio can never write a file it would refuse to read.
+ */
+
+import type { ConceptStats, Ensemble, Mat, Metrics } from '../types.ts';
+import type { HistoryTree } from '../history/types.ts';
+import type { Diffable } from '../history/diff.ts';
+import type { RegionEmbeddings } from '../concepts/activations.ts';
+import { CURRENT_VERSION, STUDENT_FORMAT, regionCount, type ProvenanceNodeJson, type StudentExportV1 } from './exportV1.ts';
+import { decodeF32, encodeF32, stringifyCompact } from './numbers.ts';
+import { computeCheckBlock, type CheckDomain, type CheckOod } from './checkBlock.ts';
+import { validateStudentDocument } from './parse.ts';
+
+type V1 = StudentExportV1;
+
+/** Everything needed to write a v1 export, as the app holds it (typed arrays). */
+export interface StudentExportInput {
+  generator?: string;
+  model: V1['model'];
+  prompts: V1['prompts'];
+  regions: V1['regions'];
+  classes: { name: string; prompt?: string }[];
+  /** Class prompt embeddings C×D; required by the 'mcm' OOD score. */
+  classText?: Mat | null;
+  concepts: { name: string; category?: string }[];
+  /** Concept text embeddings M×D. */
+  conceptText: Mat;
+  stats: ConceptStats;
+  ensemble: Ensemble;
+  ood?: (CheckOod & { threshold: number; calibrationN: number }) | null;
+  domain?: { mode: CheckDomain['mode']; temperature: number; domains: { prompt: string; textEmbedding: Float32Array; mu: Float32Array; sigma: Float32Array }[] } | null;
+  teacher: V1['teacher'];
+  metrics: { splits: { distill: number; heldOut: number }; heldOut: Metrics | null };
+  provenance: V1['provenance'];
+  /** Reference images for the check block (N×R×D, region 0 = full image); a handful is enough. */
+  checkImages?: { images: RegionEmbeddings; ids?: string[] } | null;
+}
+
+/** Encode with a path in the error, so a NaN is reported where it is ("student.W[17]"). */
+function enc(path: string, a: ArrayLike<number>): number[] {
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) throw new Error(`cannot export ${path}[${i}] = ${a[i]}: JSON numbers must be finite`);
+  }
+  return encodeF32(a);
+}
+
+function row(m: Mat, r: number): Float32Array {
+  return m.data.subarray(r * m.cols, (r + 1) * m.cols);
+}
+
+/** The provenance tree as exported: nodes in creation order, without their diffs. */
+export function provenanceToJson<S extends Diffable>(tree: HistoryTree<S>): V1['provenance'] {
+  const nodes = Object.values(tree.nodes)
+    .sort((a, b) => a.seq - b.seq)
+    .map((n) => {
+      const out: ProvenanceNodeJson = { id: n.id, parentId: n.parentId, time: n.time, action: n.action, params: n.params, label: n.label };
+      if (n.metricsAfter) out.metricsAfter = n.metricsAfter;
+      if (n.flipped) out.flipped = n.flipped;
+      if (n.weightsRef) out.weightsRef = n.weightsRef;
+      return out;
+    });
+  return { head: tree.head, nodes };
+}
+
+/** Build the v1 document (plain JSON data). Throws on non-finite numbers. */
+export function buildStudentExport(x: StudentExportInput): StudentExportV1 {
+  const e = x.ensemble;
+  const doc: StudentExportV1 = {
+    format: STUDENT_FORMAT,
+    version: CURRENT_VERSION,
+    ...(x.generator ? { generator: x.generator } : {}),
+    model: x.model,
+    prompts: x.prompts,
+    regions: x.regions,
+    concepts: x.concepts.map((c, j) => ({
+      name: c.name,
+      ...(c.category !== undefined ? { category: c.category } : {}),
+      mu: enc(`concepts[${j}].mu`, [x.stats.mu[j]])[0],
+      sigma: enc(`concepts[${j}].sigma`, [x.stats.sigma[j]])[0],
+      textEmbedding: enc(`concepts[${j}].textEmbedding`, row(x.conceptText, j)),
+    })),
+    classes: x.classes.map((c, i) => ({
+      name: c.name,
+      ...(c.prompt !== undefined ? { prompt: c.prompt } : {}),
+      ...(x.classText ? { textEmbedding: enc(`classes[${i}].textEmbedding`, row(x.classText, i)) } : {}),
+    })),
+    student: {
+      W: enc('student.W', e.served.W),
+      b: enc('student.b', e.served.b),
+      members: {
+        W: e.members.map((m, k) => enc(`student.members.W[${k}]`, m.W)),
+        b: e.members.map((m, k) => enc(`student.members.b[${k}]`, m.b)),
+      },
+      lo: enc('student.lo', e.lo),
+      hi: enc('student.hi', e.hi),
+    },
+    ood: x.ood ? { score: x.ood.score, tau: x.ood.tau, threshold: x.ood.threshold, calibrationN: x.ood.calibrationN } : null,
+    domain: x.domain
+      ? {
+          mode: x.domain.mode,
+          temperature: x.domain.temperature,
+          domains: x.domain.domains.map((d, i) => ({
+            prompt: d.prompt,
+            textEmbedding: enc(`domain.domains[${i}].textEmbedding`, d.textEmbedding),
+            mu: enc(`domain.domains[${i}].mu`, d.mu),
+            sigma: enc(`domain.domains[${i}].sigma`, d.sigma),
+          })),
+        }
+      : null,
+    teacher: x.teacher,
+    metrics: x.metrics,
+    provenance: x.provenance,
+    check: { images: [] },
+  };
+  if (x.checkImages) {
+    const D = x.model.embeddingDim;
+    const R = regionCount(x.regions.grid);
+    if (x.checkImages.images.R !== R || x.checkImages.images.D !== D) {
+      throw new Error(`check images are ${x.checkImages.images.R}×${x.checkImages.images.D} (regions×dims), the export needs ${R}×${D}`);
+    }
+    // Compute from the ENCODED numbers, exactly as a reader of the file will.
+    const d = decodeStudentExport(doc);
+    doc.check.images = computeCheckBlock({
+      student: d.ensemble.served,
+      conceptText: d.conceptText,
+      stats: d.stats,
+      images: x.checkImages.images,
+      ids: x.checkImages.ids,
+      ood: doc.ood ?? null,
+      classText: d.classText,
+      domain: d.domain,
+    });
+  }
+  return doc;
+}
+
+/** Validate (as a reader would) and write as JSON text; throws with the first problem. */
+export function serializeStudentExport(doc: StudentExportV1): string {
+  const check = validateStudentDocument(doc);
+  if (!check.ok) throw new Error(`refusing to write an invalid export: ${check.error}`);
+  return stringifyCompact(doc) + '\n';
+}
+
+/** A parsed export as typed arrays, ready for a predictor. */
+export interface DecodedStudent {
+  C: number;
+  M: number;
+  D: number;
+  R: number;
+  ensemble: Ensemble;
+  conceptText: Mat;
+  stats: ConceptStats;
+  classText: Mat | null;
+  domain: CheckDomain | null;
+}
+
+export function decodeStudentExport(doc: StudentExportV1): DecodedStudent {
+  const C = doc.classes.length;
+  const M = doc.concepts.length;
+  const D = doc.model.embeddingDim;
+  const s = doc.student;
+  const lm = (W: number[], b: number[]) => ({ W: decodeF32(W), b: decodeF32(b), C, M });
+  const allClassText = doc.classes.every((c) => c.textEmbedding);
+  return {
+    C,
+    M,
+    D,
+    R: regionCount(doc.regions.grid),
+    ensemble: { served: lm(s.W, s.b), members: s.members.W.map((W, k) => lm(W, s.members.b[k])), lo: decodeF32(s.lo), hi: decodeF32(s.hi) },
+    conceptText: { rows: M, cols: D, data: decodeF32(doc.concepts.flatMap((c) => c.textEmbedding)) },
+    stats: { mu: decodeF32(doc.concepts.map((c) => c.mu)), sigma: decodeF32(doc.concepts.map((c) => c.sigma)) },
+    classText: allClassText ? { rows: C, cols: D, data: decodeF32(doc.classes.flatMap((c) => c.textEmbedding!)) } : null,
+    domain: doc.domain
+      ? {
+          mode: doc.domain.mode,
+          temperature: doc.domain.temperature,
+          domains: doc.domain.domains.map((d) => ({ textEmbedding: decodeF32(d.textEmbedding), mu: decodeF32(d.mu), sigma: decodeF32(d.sigma) })),
+        }
+      : null,
+  };
+}

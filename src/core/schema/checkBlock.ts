@@ -1,0 +1,218 @@
+/**
+ * The export's check block (METHODS.md §9): for a few reference images, the outputs the studio
+ * computed (activations, standardised activations, logits, prediction, OOD score), so anyone
+ * re-implementing the predictor from the file alone can prove they agree. `verifyCheckBlock`
+ * recomputes them from a parsed file: the import path uses it to reject inconsistent files.
+ */
+
+import type { ConceptStats, LinearModel, Mat } from '../types.ts';
+import { softmax } from '../math/linalg.ts';
+import { conceptActivations, normaliseRows, type RegionEmbeddings } from '../concepts/activations.ts';
+import { SIGMA_FLOOR } from '../concepts/stats.ts';
+import { encodeF32, decodeF32, shortestFloat32 } from './numbers.ts';
+import { regionCount, type CheckImage, type StudentExportV1 } from './exportV1.ts';
+
+/** OOD settings the check needs: the score kind and its temperature. */
+export interface CheckOod {
+  score: 'mcm' | 'mcm-student';
+  tau: number;
+}
+
+/** Domain calibration the check needs (METHODS §8): per-domain μ/σ mixed by the posterior π. */
+export interface CheckDomain {
+  mode: 'off' | 'source' | 'test-time';
+  temperature: number;
+  domains: { textEmbedding: Float32Array; mu: Float32Array; sigma: Float32Array }[];
+}
+
+export interface CheckInput {
+  /** The served student. */
+  student: LinearModel;
+  /** Concept text embeddings, M×D. */
+  conceptText: Mat;
+  stats: ConceptStats;
+  /** N×R×D region embeddings, region 0 = the full image. */
+  images: RegionEmbeddings;
+  ids?: string[];
+  ood?: CheckOod | null;
+  /** Class prompt embeddings C×D (needed for the 'mcm' score). */
+  classText?: Mat | null;
+  domain?: CheckDomain | null;
+}
+
+function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
+  let s = 0;
+  for (let d = 0; d < n; d++) s += a[ao + d] * b[bo + d];
+  return s;
+}
+
+/** The full-image row of image i, L2-normalised. */
+function fullImage(images: RegionEmbeddings, i: number): Float32Array {
+  const { R, D, data } = images;
+  return normaliseRows({ rows: 1, cols: D, data: data.slice(i * R * D, i * R * D + D) }).data;
+}
+
+/**
+ * Student prototypes p_c = normalise(Σ_j (w_cj / σ_j) t_j) (METHODS §8): with raw concept
+ * cosines, the linear student is this set of prototypes, so its OOD score follows edits.
+ */
+export function studentPrototypes(student: LinearModel, conceptText: Mat, stats: ConceptStats): Mat {
+  const { C, M } = student;
+  const D = conceptText.cols;
+  const T = normaliseRows(conceptText).data;
+  const P = new Float32Array(C * D);
+  for (let c = 0; c < C; c++) {
+    for (let j = 0; j < M; j++) {
+      const g = student.W[c * M + j] / Math.max(SIGMA_FLOOR, stats.sigma[j]);
+      if (g !== 0) for (let d = 0; d < D; d++) P[c * D + d] += g * T[j * D + d];
+    }
+  }
+  return normaliseRows({ rows: C, cols: D, data: P });
+}
+
+/**
+ * MCM score S(x) = max_c softmax_c(cos(x, p_c) / τ) for a normalised x.
+ * TODO: switch to the shared OOD module (src/core/ood) once it exists; this is the 3-line
+ * definition of METHODS §8 and is tested against its golden value.
+ */
+export function mcmScore(x: Float32Array, prototypes: Mat, tau: number): number {
+  const P = normaliseRows(prototypes).data;
+  const cos = new Float64Array(prototypes.rows);
+  for (let c = 0; c < prototypes.rows; c++) cos[c] = dot(x, 0, P, c * prototypes.cols, prototypes.cols);
+  const p = softmax(cos, tau);
+  let m = 0;
+  for (let c = 0; c < p.length; c++) m = Math.max(m, p[c]);
+  return m;
+}
+
+/**
+ * Per-image μ, σ under domain calibration: π = softmax(cos(x, t_d) / temperature),
+ * μ_j(x) = Σ_d π_d μ_jd, σ likewise (floored). With mode 'off' the global stats are used.
+ * TODO: switch to the calibration module's function when it lands (no src/core module yet).
+ */
+function statsFor(x: Float32Array, stats: ConceptStats, domain: CheckDomain | null | undefined): ConceptStats {
+  if (!domain || domain.mode === 'off' || domain.domains.length === 0) return stats;
+  const M = stats.mu.length;
+  const D = x.length;
+  const T = normaliseRows({ rows: domain.domains.length, cols: D, data: concat(domain.domains.map((d) => d.textEmbedding)) }).data;
+  const cos = domain.domains.map((_, d) => dot(x, 0, T, d * D, D));
+  const pi = softmax(cos, domain.temperature);
+  const mu = new Float32Array(M);
+  const sigma = new Float32Array(M);
+  for (let j = 0; j < M; j++) {
+    let m = 0;
+    let s = 0;
+    for (let d = 0; d < pi.length; d++) {
+      m += pi[d] * domain.domains[d].mu[j];
+      s += pi[d] * domain.domains[d].sigma[j];
+    }
+    mu[j] = m;
+    sigma[j] = Math.max(SIGMA_FLOOR, s);
+  }
+  return { mu, sigma };
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Compute the check block for the given reference images (outputs encoded for JSON). */
+export function computeCheckBlock(input: CheckInput): CheckImage[] {
+  const { student, conceptText, images } = input;
+  const { C, M } = student;
+  if (conceptText.rows !== M) throw new Error(`concept text embeddings have ${conceptText.rows} rows, the student has ${M} concepts`);
+  const A = conceptActivations(images, conceptText).data;
+  let protos: Mat | null = null;
+  if (input.ood?.score === 'mcm-student') protos = studentPrototypes(student, conceptText, input.stats);
+  else if (input.ood?.score === 'mcm') {
+    if (!input.classText) throw new Error("the 'mcm' OOD score needs class text embeddings");
+    protos = input.classText;
+  }
+  const out: CheckImage[] = [];
+  for (let i = 0; i < images.N; i++) {
+    const x = fullImage(images, i);
+    const st = statsFor(x, input.stats, input.domain);
+    const a = A.subarray(i * M, (i + 1) * M);
+    const ahat = new Float32Array(M);
+    for (let j = 0; j < M; j++) ahat[j] = (a[j] - st.mu[j]) / Math.max(SIGMA_FLOOR, st.sigma[j]);
+    const z = new Float32Array(C);
+    let pred = 0;
+    for (let c = 0; c < C; c++) {
+      z[c] = dot(ahat, 0, student.W, c * M, M) + student.b[c];
+      if (z[c] > z[pred]) pred = c;
+    }
+    const img: CheckImage = {
+      embeddings: encodeF32(images.data.subarray(i * images.R * images.D, (i + 1) * images.R * images.D)),
+      activations: encodeF32(a),
+      standardized: encodeF32(ahat),
+      logits: encodeF32(z),
+      prediction: pred,
+      oodScore: protos && input.ood ? shortestFloat32(mcmScore(x, protos, input.ood.tau)) : null,
+    };
+    if (input.ids?.[i] !== undefined) img.id = input.ids[i];
+    out.push(img);
+  }
+  return out;
+}
+
+/** Recompute the check block of a parsed file from the file alone (no outputs trusted). */
+export function recomputeCheckBlock(doc: StudentExportV1): CheckImage[] {
+  const C = doc.classes.length;
+  const M = doc.concepts.length;
+  const D = doc.model.embeddingDim;
+  const R = regionCount(doc.regions.grid);
+  const imgs = doc.check.images;
+  return computeCheckBlock({
+    student: { W: decodeF32(doc.student.W), b: decodeF32(doc.student.b), C, M },
+    conceptText: { rows: M, cols: D, data: decodeF32(doc.concepts.flatMap((c) => c.textEmbedding)) },
+    stats: { mu: decodeF32(doc.concepts.map((c) => c.mu)), sigma: decodeF32(doc.concepts.map((c) => c.sigma)) },
+    images: { N: imgs.length, R, D, data: decodeF32(imgs.flatMap((im) => im.embeddings)) },
+    ood: doc.ood ?? null,
+    classText: doc.ood?.score === 'mcm' ? { rows: C, cols: D, data: decodeF32(doc.classes.flatMap((c) => c.textEmbedding ?? [])) } : null,
+    domain: doc.domain
+      ? { ...doc.domain, domains: doc.domain.domains.map((d) => ({ textEmbedding: decodeF32(d.textEmbedding), mu: decodeF32(d.mu), sigma: decodeF32(d.sigma) })) }
+      : null,
+  });
+}
+
+/** Default tolerance: float32 pipelines in other languages differ in the last digits. */
+export const CHECK_TOLERANCE = 1e-3;
+
+const close = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
+
+/**
+ * The first disagreement between the file's check block and what its own numbers give, as one
+ * message with its path, or null. Sizes must already be validated (validate.ts).
+ */
+export function verifyCheckBlock(doc: StudentExportV1, tol = CHECK_TOLERANCE): string | null {
+  const mine = recomputeCheckBlock(doc);
+  for (let i = 0; i < mine.length; i++) {
+    const f = doc.check.images[i];
+    const m = mine[i];
+    const p = `check.images[${i}]`;
+    for (const key of ['activations', 'standardized', 'logits'] as const) {
+      for (let k = 0; k < m[key].length; k++) {
+        if (!close(f[key][k], m[key][k], tol)) {
+          return `${p}.${key}[${k}]: the file says ${f[key][k]} but its own weights and embeddings give ${m[key][k]}`;
+        }
+      }
+    }
+    // A different argmax is only wrong if the two logits are not within tolerance (a tie).
+    if (f.prediction !== m.prediction && !close(m.logits[f.prediction], m.logits[m.prediction], tol)) {
+      return `${p}.prediction: the file says class ${f.prediction} but its logits give class ${m.prediction}`;
+    }
+    if ((f.oodScore === null) !== (m.oodScore === null)) {
+      return `${p}.oodScore: ${f.oodScore === null ? 'missing although the file has an OOD block' : 'present although the file has no OOD block'}`;
+    }
+    if (f.oodScore !== null && m.oodScore !== null && !close(f.oodScore, m.oodScore, tol)) {
+      return `${p}.oodScore: the file says ${f.oodScore} but its own numbers give ${m.oodScore}`;
+    }
+  }
+  return null;
+}

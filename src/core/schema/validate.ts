@@ -1,0 +1,119 @@
+/**
+ * Checks a structurally valid v1 export for what the schema cannot express: sizes that must
+ * agree across fields, σ > 0, a sound provenance tree. Returns the FIRST problem as one
+ * human message with its JSON path, or null. Order: cheap header facts first, so the message
+ * names the root cause (a wrong D is reported once, not as M mismatching embeddings).
+ */
+
+import { regionCount, type StudentExportV1 } from './exportV1.ts';
+
+/** "student.W: expected 12×140 = 1680 numbers, got 1679". */
+function size(path: string, got: number, dims: number[], names?: string): string | null {
+  const want = dims.reduce((a, b) => a * b, 1);
+  if (got === want) return null;
+  const shape = dims.length > 1 ? `${dims.join('×')} = ${want}` : String(want);
+  return `${path}: expected ${shape} number${want === 1 ? '' : 's'}${names ? ` (${names})` : ''}, got ${got}`;
+}
+
+function positive(path: string, v: number): string | null {
+  return Number.isFinite(v) && v > 0 ? null : `${path}: must be a positive finite number`;
+}
+
+function firstOf(checks: Iterable<string | null>): string | null {
+  for (const c of checks) if (c) return c;
+  return null;
+}
+
+export function validateStudentExport(doc: StudentExportV1): string | null {
+  return firstOf(allProblems(doc));
+}
+
+function* allProblems(doc: StudentExportV1): Generator<string | null> {
+  const C = doc.classes.length;
+  const M = doc.concepts.length;
+  const D = doc.model.embeddingDim;
+  const R = regionCount(doc.regions.grid);
+  const pre = doc.model.preprocessing;
+  yield size('model.preprocessing.mean', pre.mean.length, [3], 'R, G, B');
+  yield size('model.preprocessing.std', pre.std.length, [3], 'R, G, B');
+  for (let i = 0; i < pre.std.length; i++) yield positive(`model.preprocessing.std[${i}]`, pre.std[i]);
+
+  for (let j = 0; j < M; j++) {
+    const c = doc.concepts[j];
+    yield size(`concepts[${j}].textEmbedding`, c.textEmbedding.length, [D], 'model.embeddingDim');
+    yield positive(`concepts[${j}].sigma`, c.sigma);
+  }
+  for (let c = 0; c < C; c++) {
+    const e = doc.classes[c].textEmbedding;
+    if (e) yield size(`classes[${c}].textEmbedding`, e.length, [D], 'model.embeddingDim');
+    else if (doc.ood?.score === 'mcm') yield `classes[${c}].textEmbedding: the 'mcm' OOD score needs a text embedding for every class`;
+  }
+
+  const s = doc.student;
+  yield size('student.W', s.W.length, [C, M], 'classes × concepts');
+  yield size('student.b', s.b.length, [C], 'classes');
+  yield size('student.lo', s.lo.length, [C, M], 'classes × concepts');
+  yield size('student.hi', s.hi.length, [C, M], 'classes × concepts');
+  if (s.members.W.length !== s.members.b.length) {
+    yield `student.members: ${s.members.W.length} weight matrices but ${s.members.b.length} bias vectors`;
+  }
+  for (let k = 0; k < s.members.W.length; k++) yield size(`student.members.W[${k}]`, s.members.W[k].length, [C, M], 'classes × concepts');
+  for (let k = 0; k < s.members.b.length; k++) yield size(`student.members.b[${k}]`, s.members.b[k].length, [C], 'classes');
+
+  if (doc.ood) yield positive('ood.tau', doc.ood.tau);
+  if (doc.domain) {
+    const dm = doc.domain;
+    yield positive('domain.temperature', dm.temperature);
+    if (dm.mode !== 'off' && dm.domains.length === 0) yield `domain.domains: mode '${dm.mode}' needs at least one domain`;
+    for (let d = 0; d < dm.domains.length; d++) {
+      const x = dm.domains[d];
+      yield size(`domain.domains[${d}].textEmbedding`, x.textEmbedding.length, [D], 'model.embeddingDim');
+      yield size(`domain.domains[${d}].mu`, x.mu.length, [M], 'concepts');
+      yield size(`domain.domains[${d}].sigma`, x.sigma.length, [M], 'concepts');
+      for (let j = 0; j < x.sigma.length; j++) yield positive(`domain.domains[${d}].sigma[${j}]`, x.sigma[j]);
+    }
+  }
+
+  const h = doc.metrics.heldOut;
+  if (h) {
+    if (h.perClass.length !== C) yield `metrics.heldOut.perClass: expected ${C} entries (one per class), got ${h.perClass.length}`;
+    if (h.n > doc.metrics.splits.heldOut) yield `metrics.heldOut.n: ${h.n} images is more than the held-out split (${doc.metrics.splits.heldOut})`;
+  }
+
+  yield provenanceProblem(doc);
+
+  for (let i = 0; i < doc.check.images.length; i++) {
+    const im = doc.check.images[i];
+    const p = `check.images[${i}]`;
+    yield size(`${p}.embeddings`, im.embeddings.length, [R, D], 'regions × model.embeddingDim');
+    yield size(`${p}.activations`, im.activations.length, [M], 'concepts');
+    yield size(`${p}.standardized`, im.standardized.length, [M], 'concepts');
+    yield size(`${p}.logits`, im.logits.length, [C], 'classes');
+    if (im.prediction >= C) yield `${p}.prediction: class ${im.prediction} does not exist (there are ${C})`;
+  }
+}
+
+/** Unique ids, one root, known parents, no cycles, a known head. */
+function provenanceProblem(doc: StudentExportV1): string | null {
+  const nodes = doc.provenance.nodes;
+  const byId = new Map<string, number>();
+  for (let i = 0; i < nodes.length; i++) {
+    if (byId.has(nodes[i].id)) return `provenance.nodes[${i}].id: "${nodes[i].id}" is used twice`;
+    byId.set(nodes[i].id, i);
+  }
+  const roots = nodes.filter((n) => n.parentId === null);
+  if (roots.length !== 1) return `provenance.nodes: expected exactly one root (parentId null), found ${roots.length}`;
+  for (let i = 0; i < nodes.length; i++) {
+    const p = nodes[i].parentId;
+    if (p !== null && !byId.has(p)) return `provenance.nodes[${i}].parentId: no node has id "${p}"`;
+  }
+  for (let i = 0; i < nodes.length; i++) {
+    let cur: string | null = nodes[i].id;
+    for (let steps = 0; cur !== null; steps++) {
+      if (steps > nodes.length) return `provenance.nodes[${i}]: its parent chain loops and never reaches the root`;
+      cur = nodes[byId.get(cur)!].parentId;
+    }
+  }
+  if (!byId.has(doc.provenance.head)) return `provenance.head: no node has id "${doc.provenance.head}"`;
+  return null;
+}
