@@ -3,3 +3,4 @@ export * from './types.ts';
 export * from './labels.ts';
 export * from './reducer.ts';
 export * from './session.ts';
+export * from './export.ts';

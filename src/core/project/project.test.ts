@@ -5,6 +5,9 @@ import { checkTree, stateAt } from '../history/query.ts';
 import { ensembleRef } from '../history/hash.ts';
 import { emptyProject, type ProjectAction, type ProjectState } from './types.ts';
 import { reduceProject, ProjectActionError } from './reducer.ts';
+import { exportSession } from './export.ts';
+import { parseStudentExport } from '../schema/parse.ts';
+import { serializeStudentExport } from '../schema/build.ts';
 import { beginDrag, checkoutSession, createSession, dispatch, endDrag, redoSession, undoSession, type Session } from './session.ts';
 
 const C = 2;
@@ -171,5 +174,26 @@ describe('project session (properties)', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('exportSession', () => {
+  it('exports the head state and refuses a project without a student', () => {
+    const setup = {
+      model: { id: 'm', embeddingDim: 2, preprocessing: { size: 224, crop: 'center' as const, mean: [0, 0, 0], std: [1, 1, 1], resample: 'bicubic' as const, padToSquare: false } },
+      prompts: { templates: ['a photo of {concept}'] },
+      regions: { grid: 1 as const, overlap: 0 },
+      splits: { distill: 10, heldOut: 5 },
+      checkImages: { images: { N: 1, R: 1, D: 2, data: Float32Array.from([0.6, 0.8]) } },
+    };
+    expect(() => exportSession(createSession(base, 0), setup)).toThrow('cannot export yet: the project needs a student');
+    let s = distilled();
+    s = dispatch(s, { type: 'corpusChange', concepts: base.concepts, conceptText: { rows: M, cols: 2, data: Float32Array.from([1, 0, 0, 1, 0.6, 0.8]) }, stats: { mu: new Float32Array(M), sigma: Float32Array.from([1, 1, 1]) }, ensemble: ensemble(2), oldToNew: [0, 1, 2] }, 2);
+    s = dispatch(s, { type: 'quickEdit', class: 1, concept: 2, value: -0.75 }, 3);
+    const doc = exportSession(s, setup);
+    expect(doc.student.W[1 * M + 2]).toBe(-0.75);
+    expect(doc.provenance.head).toBe(s.history.head);
+    const r = parseStudentExport(serializeStudentExport(doc));
+    expect(r.ok ? null : r.error).toBeNull();
   });
 });

@@ -1,0 +1,48 @@
+/**
+ * The bridge from a project session to the student export (METHODS §9): what the project
+ * tracks comes from the state and its history; what it does not (model, prompts, regions,
+ * split sizes, reference images) comes from `setup`.
+ */
+
+import type { Mat } from '../types.ts';
+import type { RegionEmbeddings } from '../concepts/activations.ts';
+import { buildStudentExport, provenanceToJson, type StudentExportInput } from '../schema/build.ts';
+import type { StudentExportV1 } from '../schema/exportV1.ts';
+import type { Session } from './session.ts';
+
+export interface ExportSetup {
+  generator?: string;
+  model: StudentExportInput['model'];
+  prompts: StudentExportInput['prompts'];
+  regions: StudentExportInput['regions'];
+  splits: { distill: number; heldOut: number };
+  /** Class prompt embeddings C×D (needed when the OOD score is 'mcm'). */
+  classText?: Mat | null;
+  /** A handful of reference images for the check block. */
+  checkImages?: { images: RegionEmbeddings; ids?: string[] } | null;
+}
+
+/** Build the export of the session's current (head) state; throws if it has no student yet. */
+export function exportSession(session: Session, setup: ExportSetup): StudentExportV1 {
+  const s = session.state;
+  const missing = !s.ensemble ? 'a student (distill first)' : !s.stats ? 'concept statistics' : !s.conceptText ? 'concept text embeddings' : !s.teacher ? 'a teacher' : null;
+  if (missing || !s.ensemble || !s.stats || !s.conceptText || !s.teacher) throw new Error(`cannot export yet: the project needs ${missing}`);
+  return buildStudentExport({
+    generator: setup.generator,
+    model: setup.model,
+    prompts: setup.prompts,
+    regions: setup.regions,
+    classes: s.classes,
+    classText: setup.classText ?? null,
+    concepts: s.concepts,
+    conceptText: s.conceptText,
+    stats: s.stats,
+    ensemble: s.ensemble,
+    ood: s.calibration.ood,
+    domain: s.calibration.domain,
+    teacher: s.teacher,
+    metrics: { splits: setup.splits, heldOut: s.metrics },
+    provenance: provenanceToJson(session.history),
+    checkImages: setup.checkImages ?? null,
+  });
+}
