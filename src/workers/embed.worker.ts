@@ -1,0 +1,20 @@
+/** Embed worker entry: CLIP text and image embedding over Comlink (see embedApi.ts). */
+import { expose } from 'comlink';
+import { createEmbedApi, withTransfers } from './embedApi.ts';
+import { configureBrowserRuntime } from '../ml/browserRuntime.ts';
+import { decodeImage } from '../data/images/index.ts';
+import { openEmbeddingCache, memoryEmbeddingCache, cacheKey, sha256Hex } from '../data/cache/index.ts';
+
+const api = withTransfers(
+  createEmbedApi({
+    decode: (bytes, name) => decodeImage(bytes, name),
+    hash: sha256Hex,
+    // Private browsing can refuse IndexedDB: embed anyway, just without resuming.
+    openCache: () => openEmbeddingCache().catch(() => memoryEmbeddingCache()),
+    cacheKey,
+    configureRuntime: configureBrowserRuntime,
+  }),
+);
+
+expose(api);
+export type EmbedApi = typeof api;

@@ -1,0 +1,217 @@
+/**
+ * What the embed worker exposes: load a CLIP model once, embed concept texts, and embed image
+ * files in batches (decode → cache lookup → preprocess with regions → vision tower → cache
+ * store), with progress (images/s, ETA) and per-file errors that never stop the batch.
+ *
+ * Decoding and the cache are injected (embed.worker.ts passes src/data's; Node tests pass the
+ * same functions), so this file depends on ml and core only and runs unchanged in a Node
+ * worker thread. Every batch is written to the cache as soon as it is embedded: cancelling
+ * (= terminating the worker) loses at most one batch, and the next run resumes from the cache.
+ */
+import { transfer } from 'comlink';
+import { loadClip, type ClipModel, type ClipOptions } from '../ml/clip.ts';
+import { regionCount, type RgbImage } from '../ml/preprocess.ts';
+
+export interface CacheLike {
+  getMany(keys: string[]): Promise<(Float32Array | undefined)[]>;
+  putMany(entries: { key: string; data: Float32Array }[]): Promise<void>;
+}
+
+export interface EmbedDeps {
+  decode(bytes: Uint8Array, name: string): Promise<RgbImage>;
+  hash(bytes: Uint8Array): Promise<string>;
+  openCache(): Promise<CacheLike>;
+  cacheKey(parts: { model: string; dtype: string; regions: string; hash: string }): string;
+  /** Runtime setup before the first model load (the browser's wasm paths and threads). */
+  configureRuntime?(opts: { numThreads?: number }): void;
+}
+
+export type EmbedLoadOptions = Omit<ClipOptions, 'onProgress'> & {
+  /** WASM threads (needs cross-origin isolation); only the first load's value takes effect. */
+  numThreads?: number;
+};
+
+export interface ModelStatus {
+  id: string;
+  device: string;
+  dtype: string;
+  reason: string;
+  dim: number;
+}
+
+export interface EmbedFile {
+  id: string;
+  bytes: Uint8Array;
+}
+
+export interface EmbedFilesOptions {
+  /** 1 = full image; 2/3 = plus a 2×2/3×3 grid (R = 1, 5, 10). */
+  grid?: 1 | 2 | 3;
+  pad?: boolean;
+  /** Read and write the cache (default true). */
+  useCache?: boolean;
+  /** Images per model call (default 8). */
+  batchSize?: number;
+}
+
+export interface EmbedProgress {
+  stage: 'loading' | 'embedding' | 'done';
+  done: number;
+  total: number;
+  cached: number;
+  failed: number;
+  /** Images embedded by the model per second (cache hits excluded). */
+  imagesPerSecond: number;
+  /** Seconds left at the current rate; null until there is a rate. */
+  etaSeconds: number | null;
+  /** While loading: the file being fetched and its percentage. */
+  file?: string;
+  fileProgress?: number;
+}
+
+export interface EmbedFilesResult {
+  /** Ids that were embedded (or found in the cache), in input order. */
+  ids: string[];
+  /** ids.length × R × D, L2-normalised. */
+  embeddings: Float32Array;
+  R: number;
+  D: number;
+  errors: { id: string; message: string }[];
+  cached: number;
+  computed: number;
+}
+
+export type EmbedProgressCallback = (p: EmbedProgress) => void;
+
+export function createEmbedApi(deps: EmbedDeps) {
+  let model: Promise<ClipModel> | null = null;
+  let loadKey = '';
+  let cache: Promise<CacheLike> | null = null;
+  const stats = { imagesEmbedded: 0, textsEmbedded: 0, modelCalls: 0 };
+
+  function current(): Promise<ClipModel> {
+    if (!model) throw new Error('no model loaded: call load() first');
+    return model;
+  }
+
+  return {
+    /** Loads (once per options) and self-checks the model; concurrent calls share the load. */
+    async load(opts: EmbedLoadOptions, onProgress?: EmbedProgressCallback): Promise<ModelStatus> {
+      const key = JSON.stringify(opts);
+      if (!model || key !== loadKey) {
+        loadKey = key;
+        const progress = onProgress
+          ? (p: { file?: string; progress?: number }) =>
+              onProgress({ stage: 'loading', done: 0, total: 0, cached: 0, failed: 0, imagesPerSecond: 0, etaSeconds: null, file: p.file, fileProgress: p.progress })
+          : undefined;
+        const { numThreads, ...clipOpts } = opts;
+        deps.configureRuntime?.({ numThreads });
+        model = loadClip({ ...clipOpts, onProgress: progress });
+        model.catch(() => {
+          if (loadKey === key) model = null;
+        });
+      }
+      const m = await model;
+      return { id: m.id, device: m.device, dtype: m.dtype, reason: m.reason, dim: m.dim };
+    },
+
+    async embedTexts(texts: string[], templates?: string[]): Promise<Float32Array> {
+      const m = await current();
+      stats.textsEmbedded += texts.length;
+      return m.embedTexts(texts, templates);
+    },
+
+    async embedFiles(files: EmbedFile[], opts: EmbedFilesOptions = {}, onProgress?: EmbedProgressCallback): Promise<EmbedFilesResult> {
+      const m = await current();
+      const grid = opts.grid ?? 1;
+      const R = regionCount(grid);
+      const D = m.dim;
+      const batch = Math.max(1, opts.batchSize ?? 8);
+      const regions = `g${grid}${opts.pad ? 'p' : ''}`;
+      const store = opts.useCache === false ? null : await (cache ??= deps.openCache());
+      const out = new Float32Array(files.length * R * D);
+      const ok = new Array<boolean>(files.length).fill(false);
+      const errors: EmbedFilesResult['errors'] = [];
+      let cached = 0;
+      let computed = 0;
+      const t0 = Date.now();
+      let lastReport = 0;
+      const report = (done: number, force = false) => {
+        const now = Date.now();
+        if (!onProgress || (!force && now - lastReport < 100)) return;
+        lastReport = now;
+        const rate = computed > 0 ? computed / Math.max((now - t0) / 1000, 1e-3) : 0;
+        onProgress({
+          stage: done === files.length ? 'done' : 'embedding', done, total: files.length, cached, failed: errors.length,
+          imagesPerSecond: rate, etaSeconds: rate > 0 ? (files.length - done) / rate : null,
+        });
+      };
+      report(0, true);
+      for (let start = 0; start < files.length; start += batch) {
+        const idx = Array.from({ length: Math.min(batch, files.length - start) }, (_, k) => start + k);
+        const keys = await Promise.all(idx.map(async (i) => deps.cacheKey({ model: m.id, dtype: m.dtype, regions, hash: await deps.hash(files[i].bytes) })));
+        const hits = store ? await store.getMany(keys) : keys.map(() => undefined);
+        const todo: { i: number; key: string; img: RgbImage }[] = [];
+        for (const [k, i] of idx.entries()) {
+          const hit = hits[k];
+          if (hit && hit.length === R * D) {
+            out.set(hit, i * R * D);
+            ok[i] = true;
+            cached++;
+            continue;
+          }
+          try {
+            todo.push({ i, key: keys[k], img: await deps.decode(files[i].bytes, files[i].id) });
+          } catch (e) {
+            errors.push({ id: files[i].id, message: (e as Error)?.message ?? String(e) });
+          }
+        }
+        if (todo.length > 0) {
+          const emb = await m.embedImages(todo.map((t) => t.img), { grid, pad: opts.pad });
+          stats.modelCalls++;
+          stats.imagesEmbedded += todo.length;
+          computed += todo.length;
+          const entries = todo.map((t, k) => {
+            const data = emb.subarray(k * R * D, (k + 1) * R * D);
+            out.set(data, t.i * R * D);
+            ok[t.i] = true;
+            return { key: t.key, data };
+          });
+          await store?.putMany(entries);
+        }
+        report(start + idx.length, start + idx.length === files.length);
+      }
+      const ids = files.filter((_, i) => ok[i]).map((f) => f.id);
+      const embeddings = new Float32Array(ids.length * R * D);
+      let o = 0;
+      for (let i = 0; i < files.length; i++) {
+        if (!ok[i]) continue;
+        embeddings.set(out.subarray(i * R * D, (i + 1) * R * D), o);
+        o += R * D;
+      }
+      return { ids, embeddings, R, D, errors, cached, computed };
+    },
+
+    /** Counters, for tests and the UI ("no model call on a cache hit"). */
+    stats() {
+      return { ...stats };
+    },
+  };
+}
+
+export type EmbedApiObject = ReturnType<typeof createEmbedApi>;
+
+/** The same API with its Float32Array results transferred to the caller instead of copied. */
+export function withTransfers(api: EmbedApiObject) {
+  return {
+    ...api,
+    async embedTexts(texts: string[], templates?: string[]): Promise<Float32Array> {
+      const r = await api.embedTexts(texts, templates);
+      return transfer(r, [r.buffer as ArrayBuffer]);
+    },
+    async embedFiles(files: EmbedFile[], opts?: EmbedFilesOptions, onProgress?: EmbedProgressCallback): Promise<EmbedFilesResult> {
+      const r = await api.embedFiles(files, opts, onProgress);
+      return transfer(r, [r.embeddings.buffer as ArrayBuffer]);
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The UI side of the embed worker: lazy start, one model load shared by concurrent callers,
+ * Float32Array results transferred (not copied), and cancellation by terminating the worker —
+ * a model call has no safe point to stop at. Finished batches are already in the cache, so the
+ * next call (which starts a fresh worker and reloads the model) resumes where this one stopped.
+ */
+import { proxy, transfer, wrap, type Endpoint, type Remote } from 'comlink';
+import type { EmbedApi } from './embed.worker.ts';
+import type { EmbedFile, EmbedFilesOptions, EmbedFilesResult, EmbedLoadOptions, EmbedProgressCallback, ModelStatus } from './embedApi.ts';
+import { CancelledError } from '../core/types.ts';
+
+export interface Spawned {
+  endpoint: Endpoint;
+  terminate(): void;
+}
+
+export interface EmbedCallOptions {
+  onProgress?: EmbedProgressCallback;
+  signal?: AbortSignal;
+}
+
+function spawnBrowserWorker(): Spawned {
+  const worker = new Worker(new URL('./embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' });
+  return { endpoint: worker, terminate: () => worker.terminate() };
+}
+
+export function createEmbedClient(model: EmbedLoadOptions, spawn: () => Spawned = spawnBrowserWorker) {
+  let current: { spawned: Spawned; api: Remote<EmbedApi>; loaded: Promise<ModelStatus> | null } | null = null;
+  let loadProgress: EmbedProgressCallback | undefined;
+
+  function get() {
+    if (!current) {
+      const spawned = spawn();
+      current = { spawned, api: wrap<EmbedApi>(spawned.endpoint), loaded: null };
+    }
+    return current;
+  }
+
+  /** The worker with its model loaded; every caller awaits the same load. */
+  function ready() {
+    const w = get();
+    if (!w.loaded) {
+      w.loaded = w.api.load(model, loadProgress && proxy(loadProgress)) as Promise<ModelStatus>;
+      w.loaded.catch(() => {
+        if (current === w) w.loaded = null;
+      });
+    }
+    return w;
+  }
+
+  async function call<T>(run: (api: Remote<EmbedApi>) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw new CancelledError();
+    const w = ready();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        w.spawned.terminate();
+        if (current === w) current = null;
+        reject(new CancelledError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([w.loaded!.then(() => run(w.api)), aborted]);
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return {
+    /** Load now (otherwise the first embed call loads); resolves with device, dtype and why. */
+    load(onProgress?: EmbedProgressCallback): Promise<ModelStatus> {
+      loadProgress = onProgress;
+      return ready().loaded!;
+    },
+    embedTexts(texts: string[], templates?: string[], opts: EmbedCallOptions = {}): Promise<Float32Array> {
+      return call((api) => api.embedTexts(texts, templates), opts.signal);
+    },
+    /**
+     * Embeds image files. The byte buffers are transferred to the worker (the caller's copies
+     * become empty); pass copies if you still need them.
+     */
+    embedFiles(files: EmbedFile[], options: EmbedFilesOptions = {}, opts: EmbedCallOptions = {}): Promise<EmbedFilesResult> {
+      // Transfer whole buffers only; a view into a shared buffer (Node's Buffer pool) is copied.
+      const own = files.map((f) => (f.bytes.byteOffset === 0 && f.bytes.byteLength === f.bytes.buffer.byteLength ? f : { id: f.id, bytes: f.bytes.slice() }));
+      const buffers = [...new Set(own.map((f) => f.bytes.buffer as ArrayBuffer))];
+      return call((api) => api.embedFiles(transfer(own, buffers), options, opts.onProgress && proxy(opts.onProgress)), opts.signal);
+    },
+    stats(): Promise<{ imagesEmbedded: number; textsEmbedded: number; modelCalls: number }> {
+      return get().api.stats();
+    },
+    /** Stop the worker (model switch, project closed). */
+    dispose(): void {
+      current?.spawned.terminate();
+      current = null;
+    },
+  };
+}
+
+export type EmbedClient = ReturnType<typeof createEmbedClient>;
