@@ -325,3 +325,17 @@ describe('provenance tree (examples)', () => {
     expect(compareNodes(t, a, t.head, predict).flipped).toEqual([{ image: 0, from: 0, to: 1 }]);
   });
 });
+
+describe('regressions', () => {
+  it('restoring the empty node of a gesture that is being closed restores its parent', () => {
+    let t = createHistory<ToyState>({ ensemble: null, note: '', level: 0 }, 0);
+    t = beginGroup(t);
+    t = commit(t, { action: 'quickEdit', params: null, label: 'noop', diff: [], capture: 'merged' }, 1);
+    const ghost = t.head;
+    const mv = restore(t, ghost, 2);
+    expect(mv.tree.nodes[ghost]).toBeUndefined();
+    expect(checkTree(mv.tree)).toEqual([]);
+    expect(stateAt(mv.tree, mv.tree.head)).toEqual(mv.tree.root);
+    expect(checkout(t, ghost).tree.head).toBe(t.rootId);
+  });
+});

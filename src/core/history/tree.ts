@@ -124,6 +124,16 @@ export function endGroup<S extends Diffable>(tree: HistoryTree<S>): HistoryTree<
   return { ...t, nodes, lastVisited, head: node.parentId };
 }
 
+/**
+ * Close an open gesture and say where `id` is now: if `id` was the gesture's empty node that
+ * endGroup just dropped, its state equals its parent's, so the parent stands in for it.
+ */
+function closeAndLocate<S extends Diffable>(tree: HistoryTree<S>, id: string): { t: HistoryTree<S>; id: string } {
+  const t = endGroup(tree);
+  const gone = !t.nodes[id] && tree.nodes[id];
+  return { t, id: gone ? (tree.nodes[id].parentId ?? t.rootId) : id };
+}
+
 /** Result of a head move: the new tree and the diff from the old head's state to the new one's. */
 export interface Move<S extends Diffable> {
   tree: HistoryTree<S>;
@@ -154,8 +164,8 @@ export function redo<S extends Diffable>(tree: HistoryTree<S>): Move<S> {
  * Move the head to any node without recording anything (browsing the tree). lastVisited is set
  * along the path so that undo/redo from there walk back and forth along the same branch.
  */
-export function checkout<S extends Diffable>(tree: HistoryTree<S>, id: string): Move<S> {
-  const t = endGroup(tree);
+export function checkout<S extends Diffable>(tree: HistoryTree<S>, target: string): Move<S> {
+  const { t, id } = closeAndLocate(tree, target);
   const diff = transitionDiff(t, t.head, id);
   const path = pathFromRoot(t, id);
   const lastVisited = { ...t.lastVisited };
@@ -184,8 +194,8 @@ export function restoreDraft<S extends Diffable>(
 }
 
 /** Restore node `id` as a new entry (see restoreDraft); returns the move to apply. */
-export function restore<S extends Diffable>(tree: HistoryTree<S>, id: string, time: number): Move<S> {
-  const t = endGroup(tree);
+export function restore<S extends Diffable>(tree: HistoryTree<S>, target: string, time: number): Move<S> {
+  const { t, id } = closeAndLocate(tree, target);
   const draft = restoreDraft(t, id);
   return { tree: commit(t, draft, time), diff: draft.diff };
 }

@@ -2,37 +2,43 @@
  * Number encoding of the student export (METHODS.md §9 asks us to pick one and document it).
  *
  * DECISION: plain JSON number arrays, flat and row-major (a C×M matrix is C·M numbers, row c
- * = class c), each number written as the SHORTEST decimal that reads back to the identical
- * float32 (`Math.fround(parsed) === value`). Why not base64 Float32:
+ * = class c), each number written as a short decimal (≤ 9 significant digits) that reads back to
+ * the identical float32 (`Math.fround(parsed) === value`; see shortestFloat32).
+ * Why not base64 Float32:
  * - anyone can read the file with any JSON library and no decoding step, which keeps the
  *   reference predictor in the README at ~30 lines in any language;
  * - validation can point at one element (`student.W[1043]: expected a finite number, got null`);
- * - the shortest round-trip form is lossless for float32 and costs ≈9–11 characters per number
+ * - the round-trip form is lossless for float32 and costs ≈9–11 characters per number
  *   (base64 would be 5.3): the files are ~2× larger, which is acceptable for a student of
  *   C×M weights (plus k members) that compresses well anyway.
  * NaN and ±Infinity cannot appear (JSON has no such numbers); the exporter refuses them.
  */
 
 /** Identifier of the chosen encoding, for docs and tooling. */
-export const NUMBER_ENCODING = 'json-number-shortest-float32' as const;
+export const NUMBER_ENCODING = 'json-number-float32-roundtrip' as const;
 
 /**
- * The shortest decimal (as a JS number) that rounds to the same float32 as `x`. Monotone in the
- * number of digits (a closer decimal stays inside the same float32 interval), so binary search
- * over 1..9 significant digits; 9 always suffices for float32.
+ * A short decimal (as a JS number) that rounds to the same float32 as `x`: the shortest one
+ * when it has ≤ 6 significant digits (values people type, like 0.3, stay "0.3" rather than
+ * "0.30000001"), else 8 or 9 digits (9 always suffice for float32). Skipping the exact 7-digit
+ * search saves ~5× time on fitted weights for ≈1 character on some numbers. Only candidates
+ * that round-trip are ever returned, so decoding is always bit-exact.
  */
 export function shortestFloat32(x: number): number {
   const f = Math.fround(x);
   if (!Number.isFinite(f)) throw new RangeError(`cannot encode ${x}: JSON numbers must be finite`);
   if (f === 0) return 0; // also maps -0 to 0: JSON.stringify writes -0 as 0 anyway
-  let lo = 1;
-  let hi = 9;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (Math.fround(Number(f.toPrecision(mid))) === f) hi = mid;
-    else lo = mid + 1;
+  let v = Number(f.toPrecision(6));
+  if (Math.fround(v) === f) {
+    for (let p = 5; p >= 1; p--) {
+      const w = Number(f.toPrecision(p));
+      if (Math.fround(w) !== f) break;
+      v = w;
+    }
+    return v;
   }
-  return Number(f.toPrecision(lo));
+  v = Number(f.toPrecision(8));
+  return Math.fround(v) === f ? v : Number(f.toPrecision(9));
 }
 
 /** Float32Array → JSON numbers (lossless for float32, see NUMBER_ENCODING). */

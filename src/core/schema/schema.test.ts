@@ -81,6 +81,8 @@ describe('number encoding', () => {
       }),
     );
     expect(shortestFloat32(0.1)).toBe(0.1);
+    expect(shortestFloat32(Math.fround(0.3))).toBe(0.3); // typed values stay as typed
+    expect(shortestFloat32(Math.fround(-1.5e-5))).toBe(-1.5e-5);
     expect(JSON.stringify(encodeF32(Float32Array.from([0.1, -2.5, 1e-7])))).toBe('[0.1,-2.5,1e-7]');
     const a = Float32Array.from({ length: 100 }, (_, i) => Math.sin(i) * 1e3);
     expect(decodeF32(JSON.parse(JSON.stringify(encodeF32(a))))).toEqual(a);
