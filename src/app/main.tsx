@@ -1,9 +1,67 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { createStudioStore } from '../state/store.ts';
+import { installStore } from '../state/useStudio.ts';
+import { makeSyntheticProject } from '../state/demoSynthetic.ts';
+import { fromSaved, SAVE_VERSION, toSaved } from '../state/persistence.ts';
+import { setEngine } from '../state/engine.ts';
+import { loadProjectRecord, saveProjectRecord } from '../data/persist/projectDb.ts';
+import { MODELS } from '../ml/models.ts';
+import { chooseDevice } from '../ml/device.ts';
+import { workerEngine } from './engine.ts';
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+const PROJECT = 'current';
+const params = new URLSearchParams(location.search);
+
+async function boot() {
+  const store = createStudioStore({
+    save: async (s) => {
+      const payload = toSaved(s);
+      if (payload) await saveProjectRecord(PROJECT, { version: SAVE_VERSION, savedAt: Date.now(), payload }).catch((e) => console.warn('autosave failed', e));
+    },
+  });
+  installStore(store);
+  const st = store.getState();
+  st.setEnv({
+    models: MODELS.filter((m) => !m.hidden).map((m) => ({
+      id: m.id, label: m.label, source: m.source, goodFor: m.goodFor,
+      sizeMB: m.downloadMB.q8 ?? m.downloadMB.fp16 ?? m.downloadMB.fp32 ?? null,
+    })),
+    modelId: MODELS[0]?.id ?? '',
+  });
+  if (params.get('engine') !== 'local' && typeof Worker !== 'undefined') {
+    setEngine(workerEngine());
+    st.setEnv({ engine: 'train worker (off the main thread)' });
+  }
+  void chooseDevice().then((d) => store.getState().setEnv({ device: d }), () => undefined);
+
+  // A saved session comes back unless the URL asks for a fresh synthetic project.
+  const wantN = Number(params.get('synthetic') || 0);
+  let restored = false;
+  if (!wantN && !params.has('fresh')) {
+    const rec = await loadProjectRecord(PROJECT).catch(() => null);
+    if (rec) {
+      const r = fromSaved(rec.version, rec.payload);
+      if ('error' in r) console.warn(`not restoring the saved project: ${r.error}`);
+      else {
+        st.commit({ type: 'hydrate', ...r });
+        restored = true;
+      }
+    }
+  }
+  if (!restored) {
+    const { dataset, ensemble } = makeSyntheticProject({ seed: 7, N: wantN || 2000 });
+    st.commit({ type: 'load', dataset, ensemble, label: `Load ${dataset.name}` });
+  }
+  // Test and benchmark hook: the store, for reading numbers (not used by the app itself).
+  (window as unknown as { __studio: typeof store }).__studio = store;
+
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}
+
+void boot();

@@ -4,6 +4,7 @@
  */
 import type { Ensemble } from '../core/types.ts';
 import type { ActionType, Capture, Dataset, GalleryFilter, TuneProposal } from './types.ts';
+import type { HistoryTree } from './history.ts';
 
 export interface UiState {
   /** Selected class (Concepts view, heatmap row). */
@@ -25,6 +26,12 @@ export interface UiState {
   tuneFactor: number;
   /** Text of the polite live region. */
   announce: string;
+  /** Concepts typed or imported but not embedded yet (applied at the next distillation). */
+  corpusPending: string[];
+  /** Concepts the hygiene report dropped that the user chose to keep. */
+  hygieneKept: number[];
+  importPreview: import('./importScan.ts').ImportPreview | null;
+  teacherChoice: 'current' | 'onnx' | 'zero-shot' | 'file' | 'labels';
 }
 
 export type StudioAction =
@@ -33,21 +40,27 @@ export type StudioAction =
   /** Quick edit of one weight (slider); consecutive edits with one mergeKey form one node. */
   | { type: 'quickEdit'; cls: number; concept: number; value: number; mergeKey: string }
   /** A refitted student (distill, tune, ban, remove) from the worker. */
-  | { type: 'applyModel'; kind: ActionType; label: string; params: Record<string, unknown>; ensemble: Ensemble }
+  | { type: 'applyModel'; kind: ActionType; label: string; params: Record<string, unknown>; ensemble: Ensemble; dataset?: Dataset }
+  /** Put a saved session back (after a reload): never recorded, it *is* the record. */
+  | { type: 'hydrate'; dataset: Dataset; tree: HistoryTree; ui: UiState }
   /** Restore an earlier node: a new node with that node's weights; nothing is lost. */
   | { type: 'restore'; nodeId: string }
   | { type: 'undo' }
   | { type: 'redo' }
+  /** Rename a concept: its name is only a label (concepts are keyed by index), so not recorded. */
+  | { type: 'relabel'; concept: number; name: string }
   /** UI-only state: selection, filters, compare picks. */
   | { type: 'ui'; patch: Partial<UiState> };
 
 export const CAPTURE: Record<StudioAction['type'], Capture | 'navigate'> = {
   load: 'record',
+  hydrate: 'none',
   quickEdit: 'merge',
   applyModel: 'record',
   restore: 'record',
   undo: 'navigate',
   redo: 'navigate',
+  relabel: 'none',
   ui: 'none',
 };
 
@@ -66,4 +79,8 @@ export const initialUi = (): UiState => ({
   historyCompare: null,
   tuneFactor: 2,
   announce: '',
+  corpusPending: [],
+  hygieneKept: [],
+  importPreview: null,
+  teacherChoice: 'current',
 });

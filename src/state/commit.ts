@@ -29,6 +29,29 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
     scheduleSave();
     return;
   }
+  if (action.type === 'relabel') {
+    const ds = s.dataset;
+    const name = action.name.trim();
+    if (!ds || !name) return;
+    const concepts = ds.concepts.slice();
+    const old = concepts[action.concept];
+    concepts[action.concept] = name;
+    set({ dataset: { ...ds, concepts }, ui: { ...s.ui, announce: `Renamed “${old}” to “${name}”.` } });
+    scheduleSave();
+    return;
+  }
+  if (action.type === 'hydrate') {
+    const ds = action.dataset;
+    const node = action.tree.nodes[action.tree.head!];
+    const live = new LiveLogits(ds, node.snapshot.W, node.snapshot.b);
+    const metrics = computeMetrics(ds, live.pred);
+    set({
+      dataset: ds, ensemble: ensembleOf(node.snapshot, ds.C, ds.M), live, metrics, headPred: new Int32Array(live.pred), mergeBasePred: null,
+      tree: action.tree, liveVersion: s.liveVersion + 1,
+      ui: { ...action.ui, announce: `Restored ${ds.name} with ${action.tree.order.length} history steps.` },
+    });
+    return;
+  }
   if (action.type === 'load') {
     const ds = action.dataset;
     const live = new LiveLogits(ds, action.ensemble.served.W, action.ensemble.served.b);
@@ -45,7 +68,8 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
     scheduleSave();
     return;
   }
-  const { dataset: ds, live, tree, ensemble } = s;
+  const { live, tree, ensemble } = s;
+  let ds = s.dataset;
   if (!ds || !live || !tree.head || !ensemble) return;
   const M = ds.M;
   const C = ds.C;
@@ -100,6 +124,7 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
   let label: string;
   let kind: HistoryNode['action'];
   let params: Record<string, unknown>;
+  let liveNext = live;
   if (action.type === 'restore') {
     const src = tree.nodes[action.nodeId];
     if (!src) return;
@@ -109,21 +134,26 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
     kind = 'restore';
     params = { nodeId: src.id };
   } else {
+    if (action.dataset) {
+      // A distillation may bring a new split and standardisation: rebuild the live logits on it.
+      ds = action.dataset;
+      liveNext = new LiveLogits(ds, action.ensemble.served.W, action.ensemble.served.b);
+    }
     ens = action.ensemble;
     snapshot = copySnapshot(snapshotOf(ens));
     label = action.label;
     kind = action.kind;
     params = action.params;
   }
-  live.setModel(snapshot.W, snapshot.b);
-  const metrics = computeMetrics(ds, live.pred);
-  const flipped = flippedBetween(s.headPred!, live.pred);
+  liveNext.setModel(snapshot.W, snapshot.b);
+  const metrics = computeMetrics(ds, liveNext.pred);
+  const flipped = flippedBetween(s.headPred!, liveNext.pred);
   const node: HistoryNode = {
     id: newId(), parentId: head.id, time: Date.now(), action: kind, params, label, metricsAfter: metrics, flipped, snapshot,
   };
   const dFid = metrics.fidelity - head.metricsAfter.fidelity;
   set({
-    tree: addNode(tree, node), ensemble: ens, live, metrics, headPred: new Int32Array(live.pred), mergeBasePred: null,
+    dataset: ds, tree: addNode(tree, node), ensemble: ens, live: liveNext, metrics, headPred: new Int32Array(liveNext.pred), mergeBasePred: null,
     liveVersion: s.liveVersion + 1,
     ui: {
       ...s.ui, historySel: node.id,

@@ -152,7 +152,7 @@ export function makeSyntheticProject(opts: { seed?: number; N?: number; M?: numb
     ahat,
     bestRegion,
     regionGrid: 2,
-    split: { train, test },
+    split: { train, heldOut: test },
     isTest,
     teacherDescription: 'Synthetic teacher (seeded; stands in for an ONNX classifier)',
     modelDescription: 'No CLIP model: synthetic activations',

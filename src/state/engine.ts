@@ -15,8 +15,12 @@ export interface EngineOptions {
 export interface Engine {
   name: string;
   tune: (input: TuneInput, o: EngineOptions) => Promise<{ ensemble: Ensemble }>;
-  /** Distil from scratch; the stand-in needs a starting ensemble to warm-start from. */
-  distill: (input: DistillInput & { start: Ensemble; stats: TuneInput['stats']; split: TuneInput['split'] }, o: EngineOptions) => Promise<{ ensemble: Ensemble }>;
+  /**
+   * Distil from scratch. The real engine picks its own split and standardisation and returns
+   * them; the stand-in keeps the project's (and warm-starts from `start`).
+   */
+  distill: (input: DistillInput & { start: Ensemble; stats: TuneInput['stats']; split: TuneInput['split'] }, o: EngineOptions) =>
+    Promise<{ ensemble: Ensemble; stats?: TuneInput['stats']; split?: TuneInput['split'] }>;
 }
 
 export const localEngine: Engine = {

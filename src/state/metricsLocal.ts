@@ -6,7 +6,7 @@ import type { Dataset, StudioMetrics } from './types.ts';
 
 export function computeMetrics(ds: Dataset, pred: Int32Array): StudioMetrics {
   const C = ds.C;
-  const test = ds.split.test;
+  const test = ds.split.heldOut;
   const confTeacher = new Int32Array(C * C);
   const confTruth = ds.labels ? new Int32Array(C * C) : null;
   let agree = 0;

@@ -24,6 +24,16 @@ export interface ProjectSlice {
   headPred: Int32Array | null;
   /** Predictions at the parent of a merging drag node. */
   mergeBasePred: Int32Array | null;
+  env: EnvInfo;
+}
+
+/** What the app found about the machine and the model registry (state may not import ml/). */
+export interface EnvInfo {
+  models: { id: string; label: string; source: 'bundled' | 'hub'; sizeMB: number | null; goodFor: string }[];
+  modelId: string;
+  device: { device: string; dtype: string; reason: string } | null;
+  engine: string;
+  demoAvailable: boolean;
 }
 
 export interface HistorySlice {
@@ -39,6 +49,8 @@ export interface CoreActions {
   /** Shorthand for a UI-only commit. */
   setUi: (patch: Partial<UiState>) => void;
   announce: (text: string) => void;
+  /** Facts about the machine and model choice (not project state, never recorded). */
+  setEnv: (patch: Partial<EnvInfo>) => void;
 }
 
 export type StudioState = ProjectSlice & HistorySlice & UiSlice & JobsSlice & TuningSlice & CoreActions;
@@ -70,11 +82,13 @@ export function createStudioStore(opts: StoreOptions = {}): StudioStore {
       metrics: null,
       headPred: null,
       mergeBasePred: null,
+      env: { models: [], modelId: '', device: null, engine: 'main-thread stand-in', demoAvailable: false },
       tree: emptyTree(),
       ui: initialUi(),
       commit,
       setUi: (patch) => commit({ type: 'ui', patch }),
       announce: (text) => commit({ type: 'ui', patch: { announce: text } }),
+      setEnv: (patch) => set({ env: { ...get().env, ...patch } }),
       ...createJobsSlice(set, get, api),
       ...createTuningSlice(set, get, api),
     };

@@ -1,46 +1,14 @@
 /**
- * Tuning bounds (METHODS.md §5) and a small main-thread refit used until the train worker
+ * A small main-thread refit used until the train worker
  * (workers/trainClient) lands. The refit is projected FISTA on the served model only, run in
  * chunks so the UI keeps painting and can cancel; the ensemble band is carried over, shifted
  * by the change of the served weights (the real worker refits all members).
  */
-import type { Box, CancelToken, Ensemble, LinearModel, Progress } from '../core/types.ts';
+import type { CancelToken, Ensemble, LinearModel, Progress } from '../core/types.ts';
 import { CancelledError } from '../core/types.ts';
 import type { TuneInput, TuneResult } from '../core/pipeline/types.ts';
 
 export type TuneKind = 'uptune' | 'downtune' | 'remove' | 'ban' | 'banAll';
-
-/** Free box with one (or, for banAll, one column of) constrained weights. */
-export function tuneBounds(W: Float32Array, C: number, M: number, kind: TuneKind, cls: number, j: number, factor = 2): Box {
-  const lo = new Float32Array(C * M).fill(-Infinity);
-  const hi = new Float32Array(C * M).fill(Infinity);
-  const set = (c: number, a: number, b: number) => {
-    lo[c * M + j] = Math.min(a, b);
-    hi[c * M + j] = Math.max(a, b);
-  };
-  const w0 = W[cls * M + j];
-  const x = Math.max(1.0001, factor);
-  switch (kind) {
-    case 'uptune':
-      if (w0 > 0) set(cls, w0, x * w0);
-      else set(cls, w0, w0 + (x - 1) * Math.abs(w0) + (w0 === 0 ? 0.25 * (x - 1) : 0));
-      break;
-    case 'downtune':
-      if (w0 > 0) set(cls, w0 / x, w0);
-      else set(cls, w0 - (x - 1) * Math.abs(w0), w0); // mirrored: pushes a negative weight further down
-      break;
-    case 'remove':
-      set(cls, 0, 0);
-      break;
-    case 'ban':
-      set(cls, 0, 0);
-      break;
-    case 'banAll':
-      for (let c = 0; c < C; c++) set(c, 0, 0);
-      break;
-  }
-  return { lo, hi };
-}
 
 const sleep = () => new Promise<void>((r) => setTimeout(r, 0));
 

@@ -94,7 +94,8 @@ export type Capture = 'record' | 'merge' | 'none';
 export type GalleryFilter =
   | { kind: 'all' }
   | { kind: 'misaligned' }
-  | { kind: 'flipped' }
+  /** Images whose prediction the node's change flipped (default: the head node). */
+  | { kind: 'flipped'; nodeId?: string }
   | { kind: 'class'; cls: number; by: 'student' | 'teacher' | 'truth' }
   | { kind: 'confusion'; matrix: 'teacher' | 'truth'; row: number; col: number };
 

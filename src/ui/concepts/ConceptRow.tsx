@@ -1,0 +1,103 @@
+import { memo, useEffect, useRef, useState } from 'react';
+import { studio } from '../../state/useStudio.ts';
+import { fmtW } from '../../state/format.ts';
+import { Evidence } from './Evidence.tsx';
+
+export interface ConceptRowProps {
+  cls: number;
+  className: string;
+  j: number;
+  name: string;
+  w: number;
+  lo: number;
+  hi: number;
+  range: number;
+  factor: number;
+  selected: boolean;
+  busy: boolean;
+  onDrag: (dragging: boolean) => void;
+}
+
+let session = 0;
+
+/**
+ * One concept of the selected class: weight bar with the ensemble's band, a live slider (quick
+ * edit, throttled to one commit per animation frame), tune actions and, when open, evidence.
+ */
+export const ConceptRow = memo(function ConceptRow(p: ConceptRowProps) {
+  const [v, setV] = useState(p.w);
+  const active = useRef(false);
+  const key = useRef('');
+  const pending = useRef(p.w);
+  const raf = useRef(0);
+  useEffect(() => {
+    if (!active.current) setV(p.w);
+  }, [p.w]);
+  useEffect(() => () => cancelAnimationFrame(raf.current), []);
+
+  const flush = () => {
+    raf.current = 0;
+    studio().commit({ type: 'quickEdit', cls: p.cls, concept: p.j, value: pending.current, mergeKey: key.current });
+  };
+  const onValue = (x: number) => {
+    setV(x);
+    pending.current = x;
+    if (!key.current) key.current = `kbd-${p.cls}-${p.j}-${++session}`;
+    if (!raf.current) raf.current = requestAnimationFrame(flush);
+  };
+  const end = () => {
+    if (!active.current) return;
+    active.current = false;
+    p.onDrag(false);
+    // Next keyboard step starts a new history entry.
+    key.current = '';
+    const m = studio().metrics;
+    studio().announce(`Weight of ${p.name} for ${p.className} is ${fmtW(pending.current)}. Fidelity ${m ? (m.fidelity * 100).toFixed(1) : '—'} %.`);
+  };
+
+  const W = 150;
+  const H = 16;
+  const sx = (x: number) => W / 2 + (x / p.range) * (W / 2 - 2);
+  const f = p.factor;
+  const label = `weight of ${p.name} for ${p.className}`;
+  return (
+    <div className={`concept-row${p.selected ? ' sel' : ''}`} data-concept={p.name}>
+      <button className="name" title={`${p.name}: show evidence`} aria-expanded={p.selected} onClick={() => studio().setUi({ concept: p.selected ? null : p.j })}>
+        {p.name}
+      </button>
+      <svg width={W} height={H} aria-hidden="true">
+        <line x1={W / 2} x2={W / 2} y1={0} y2={H} stroke="#c3c8d0" />
+        <rect x={Math.min(sx(p.lo), sx(p.hi))} width={Math.max(1, Math.abs(sx(p.hi) - sx(p.lo)))} y={H / 2 - 5} height={10} fill="#e3e6eb" />
+        <rect x={Math.min(sx(0), sx(v))} width={Math.max(v === 0 ? 0 : 1, Math.abs(sx(v) - sx(0)))} y={H / 2 - 3} height={6} fill={v >= 0 ? 'var(--pos)' : 'var(--neg)'} />
+      </svg>
+      <input
+        type="range"
+        min={-p.range}
+        max={p.range}
+        step={0.01}
+        value={v}
+        aria-label={label}
+        aria-valuetext={fmtW(v)}
+        onPointerDown={() => {
+          active.current = true;
+          key.current = `drag-${p.cls}-${p.j}-${++session}`;
+          p.onDrag(true);
+        }}
+        onPointerUp={end}
+        onLostPointerCapture={end}
+        onFocus={() => { if (!active.current) key.current = ''; }}
+        onKeyUp={() => { active.current = false; }}
+        onKeyDown={() => { active.current = true; }}
+        onChange={(e) => onValue(Number(e.currentTarget.value))}
+      />
+      <span className="num small" style={{ textAlign: 'right' }} title={`band ${fmtW(p.lo)} … ${fmtW(p.hi)}`}>{fmtW(v)}</span>
+      <span className="acts">
+        <button disabled={p.busy} aria-label={`Uptune ${p.name} for ${p.className} ×${f}`} title={`Uptune ×${f} (refit)`} onClick={() => void studio().tune('uptune', p.cls, p.j, f)}>↑</button>
+        <button disabled={p.busy} aria-label={`Downtune ${p.name} for ${p.className} ×${f}`} title={`Downtune ×${f} (refit)`} onClick={() => void studio().tune('downtune', p.cls, p.j, f)}>↓</button>
+        <button disabled={p.busy} aria-label={`Remove ${p.name} from ${p.className}`} title="Remove for this class (weight 0, refit)" onClick={() => void studio().tune('remove', p.cls, p.j)}>✕</button>
+        <button disabled={p.busy} aria-label={`Ban ${p.name} for all classes`} title="Ban for all classes (refit)" onClick={() => void studio().tune('banAll', p.cls, p.j)}>⊘</button>
+      </span>
+      {p.selected && <Evidence j={p.j} cls={p.cls} />}
+    </div>
+  );
+});

@@ -1,0 +1,40 @@
+/** Provenance tree → positions (d3-hierarchy tidy tree); pure, drawn by HistoryView. */
+import { stratify, tree } from 'd3-hierarchy';
+import type { HistoryTree } from '../../state/history.ts';
+import type { HistoryNode } from '../../state/types.ts';
+
+export interface LaidNode { id: string; x: number; y: number; node: HistoryNode; }
+export interface LaidLink { from: LaidNode; to: LaidNode; }
+
+export const ROW = 26;
+export const COL = 150;
+
+export function layoutTree(t: HistoryTree): { nodes: LaidNode[]; links: LaidLink[]; width: number; height: number } {
+  const list = t.order.map((id) => t.nodes[id]);
+  if (!list.length) return { nodes: [], links: [], width: 0, height: 0 };
+  // Several roots are possible in principle (a second "load"); hang them under a virtual root.
+  const roots = list.filter((n) => !n.parentId);
+  const virtual = roots.length > 1;
+  const rows = virtual ? [{ id: '__root', parentId: null } as unknown as HistoryNode, ...list.map((n) => (n.parentId ? n : { ...n, parentId: '__root' }))] : list;
+  const root = stratify<HistoryNode>().id((d) => d.id).parentId((d) => d.parentId)(rows);
+  const laid = tree<HistoryNode>().nodeSize([COL, ROW])(root);
+  let minX = Infinity;
+  let maxX = -Infinity;
+  let maxY = 0;
+  laid.each((d) => { minX = Math.min(minX, d.x); maxX = Math.max(maxX, d.x); maxY = Math.max(maxY, d.y); });
+  const off = virtual ? ROW : 0;
+  const byId = new Map<string, LaidNode>();
+  const nodes: LaidNode[] = [];
+  laid.each((d) => {
+    if (d.data.id === '__root') return;
+    const n = { id: d.data.id, x: d.x - minX + 12, y: d.y - off + 14, node: t.nodes[d.data.id] };
+    byId.set(n.id, n);
+    nodes.push(n);
+  });
+  const links: LaidLink[] = [];
+  for (const n of nodes) {
+    const p = n.node.parentId ? byId.get(n.node.parentId) : undefined;
+    if (p) links.push({ from: p, to: n });
+  }
+  return { nodes, links, width: maxX - minX + COL + 24, height: maxY - off + ROW + 8 };
+}

@@ -1,0 +1,101 @@
+import { useLayoutEffect, useRef, useState } from 'react';
+import { studio } from '../../state/useStudio.ts';
+import type { Dataset } from '../../state/types.ts';
+import { Thumb } from '../components/Thumb.tsx';
+
+const TILE_W = 96;
+const TILE_H = 112;
+const THUMB = 88;
+
+const abbr = (s: string) => (s.length > 5 ? s.slice(0, 4) : s);
+
+/**
+ * Virtualised image grid: only the rows in view (plus one either side) exist in the DOM, so 10k+
+ * images scroll smoothly. A listbox with aria-activedescendant: arrow keys step the selection.
+ */
+export function Gallery(props: { ds: Dataset; items: Int32Array; pred: Int32Array; version: number; selected: number | null }) {
+  const { ds, items, pred, selected } = props;
+  const el = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState({ w: 400, h: 300 });
+  const [scrollTop, setScrollTop] = useState(0);
+  useLayoutEffect(() => {
+    const node = el.current!;
+    const ro = new ResizeObserver(() => setSize({ w: node.clientWidth, h: node.clientHeight }));
+    ro.observe(node);
+    setSize({ w: node.clientWidth, h: node.clientHeight });
+    return () => ro.disconnect();
+  }, []);
+  const cols = Math.max(1, Math.floor((size.w - 8) / TILE_W));
+  const rowsTotal = Math.ceil(items.length / cols);
+  const first = Math.max(0, Math.floor(scrollTop / TILE_H) - 1);
+  const last = Math.min(rowsTotal, Math.ceil((scrollTop + size.h) / TILE_H) + 1);
+  const pos = selected == null ? -1 : indexOf(items, selected);
+  const seed = ds.source.kind === 'synthetic' ? ds.source.seed : 0;
+
+  const select = (k: number) => {
+    if (k < 0 || k >= items.length) return;
+    studio().setUi({ image: items[k] });
+    // Keep the active tile in view (it may not be rendered yet: scroll by arithmetic).
+    const node = el.current!;
+    const top = Math.floor(k / cols) * TILE_H;
+    if (top < node.scrollTop) node.scrollTop = top;
+    else if (top + TILE_H > node.scrollTop + node.clientHeight) node.scrollTop = top + TILE_H - node.clientHeight;
+  };
+  const onKey = (e: React.KeyboardEvent) => {
+    const k = pos < 0 ? 0 : pos;
+    const page = Math.max(1, Math.floor(size.h / TILE_H)) * cols;
+    const next: Record<string, number> = {
+      ArrowRight: k + 1, ArrowLeft: k - 1, ArrowDown: k + cols, ArrowUp: k - cols,
+      Home: 0, End: items.length - 1, PageDown: k + page, PageUp: k - page,
+    };
+    if (!(e.key in next)) return;
+    e.preventDefault();
+    select(Math.max(0, Math.min(items.length - 1, pos < 0 ? 0 : next[e.key])));
+  };
+
+  const tiles = [];
+  for (let r = first; r < last; r++) {
+    for (let c = 0; c < cols; c++) {
+      const k = r * cols + c;
+      if (k >= items.length) break;
+      const i = items[k];
+      const t = ds.teacherPred[i];
+      const s = pred[i];
+      const y = ds.labels ? ds.labels[i] : -1;
+      tiles.push(
+        <div key={i} id={`img-${i}`} role="option" aria-selected={i === selected} className={`tile${i === selected ? ' sel' : ''}`}
+          style={{ left: 4 + c * TILE_W, top: r * TILE_H, width: TILE_W - 4 }}
+          title={`${ds.imageNames[i]} · teacher ${ds.classes[t]} · student ${ds.classes[s]}${y >= 0 ? ` · true ${ds.classes[y]}` : ''}`}
+          onClick={() => select(k)}>
+          <Thumb i={i} seed={seed} url={ds.thumbs?.[i]} size={THUMB} alt="" />
+          <div className="badges" aria-label={`teacher ${ds.classes[t]}, student ${ds.classes[s]}${y >= 0 ? `, true ${ds.classes[y]}` : ''}`}>
+            <span>T {abbr(ds.classes[t])}</span>
+            <span className={s !== t ? 'mis' : ''}>S {abbr(ds.classes[s])}</span>
+            {y >= 0 && <span>Y {abbr(ds.classes[y])}</span>}
+          </div>
+        </div>,
+      );
+    }
+  }
+  return (
+    <div ref={el} className="gallery" role="listbox" tabIndex={0} aria-label={`Images, ${items.length} shown. Arrow keys move.`}
+      aria-activedescendant={pos >= 0 && Math.floor(pos / cols) >= first && Math.floor(pos / cols) < last ? `img-${selected}` : undefined}
+      onKeyDown={onKey} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
+      <div style={{ height: rowsTotal * TILE_H, position: 'relative' }}>{tiles}</div>
+      {!items.length && <p className="empty" style={{ position: 'absolute', inset: 0 }}>No image matches this filter.</p>}
+    </div>
+  );
+}
+
+function indexOf(a: Int32Array, v: number): number {
+  // Items are in ascending dataset order: binary search.
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const m = (lo + hi) >> 1;
+    if (a[m] === v) return m;
+    if (a[m] < v) lo = m + 1;
+    else hi = m - 1;
+  }
+  return -1;
+}

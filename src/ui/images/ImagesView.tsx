@@ -1,0 +1,52 @@
+import { useDeferredValue, useMemo } from 'react';
+import { studio, useShallow, useStudio } from '../../state/useStudio.ts';
+import type { GalleryFilter } from '../../state/types.ts';
+import { Panel } from '../components/Panel.tsx';
+import { Gallery } from './Gallery.tsx';
+import { ImageDetail } from './ImageDetail.tsx';
+import { describeFilter, filteredImages } from './filter.ts';
+
+export function ImagesView() {
+  const ds = useStudio((s) => s.dataset);
+  const { live, filter, heldOutOnly, image } = useStudio(useShallow((s) => ({ live: s.live, filter: s.ui.filter, heldOutOnly: s.ui.heldOutOnly, image: s.ui.image })));
+  // Filtering and re-rendering the grid can lag a frame behind a slider without anyone noticing.
+  const version = useDeferredValue(useStudio((s) => s.liveVersion));
+  const head = useStudio((s) => s.tree.head);
+  const items = useMemo(() => filteredImages(studio(), filter, heldOutOnly),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [ds, live, filter, heldOutOnly, version, head]);
+  if (!ds || !live) return <Panel id="images" title="Images" style={{ flex: '55 1 0' }}><p className="empty">No images yet.</p></Panel>;
+  const set = (f: GalleryFilter) => studio().setUi({ filter: f });
+  const value = filter.kind === 'class' ? `class:${filter.by}:${filter.cls}` : filter.kind;
+  return (
+    <Panel id="images" title="Images" flush style={{ flex: '55 1 0' }} sub={`${items.length.toLocaleString('en')} of ${ds.N.toLocaleString('en')}`}>
+      <div className="heat-controls">
+        <label className="row small">Show
+          <select aria-label="Image filter" value={value} onChange={(e) => {
+            const v = e.target.value;
+            if (v.startsWith('class:')) {
+              const [, by, c] = v.split(':');
+              set({ kind: 'class', by: by as 'student', cls: Number(c) });
+            } else set({ kind: v } as GalleryFilter);
+          }}>
+            <option value="all">all images</option>
+            <option value="misaligned">misaligned (student ≠ teacher)</option>
+            <option value="flipped">flipped by last change</option>
+            {filter.kind === 'confusion' && <option value="confusion">confusion cell</option>}
+            {(['student', 'teacher', 'truth'] as const).filter((b) => b !== 'truth' || ds.labels).map((by) => (
+              <optgroup key={by} label={`${by} class`}>
+                {ds.classes.map((c, k) => <option key={c} value={`class:${by}:${k}`}>{by}: {c}</option>)}
+              </optgroup>
+            ))}
+          </select>
+        </label>
+        <label className="row small"><input type="checkbox" checked={heldOutOnly} onChange={(e) => studio().setUi({ heldOutOnly: e.target.checked })} /> held-out only</label>
+        {filter.kind !== 'all' && (
+          <span className="chip">{describeFilter(studio(), filter)}<button className="link" aria-label="Clear filter" onClick={() => set({ kind: 'all' })}>×</button></span>
+        )}
+      </div>
+      <Gallery ds={ds} items={items} pred={live.pred} version={version} selected={image} />
+      {image != null && image < ds.N && <ImageDetail i={image} />}
+    </Panel>
+  );
+}

@@ -1,0 +1,48 @@
+import type { GalleryFilter } from '../../state/types.ts';
+import type { StudioState } from '../../state/store.ts';
+
+/** Indices of the images a filter keeps, in dataset order. O(N). */
+export function filteredImages(s: StudioState, filter: GalleryFilter, heldOutOnly: boolean): Int32Array {
+  const ds = s.dataset;
+  const live = s.live;
+  if (!ds || !live) return new Int32Array(0);
+  const { N } = ds;
+  const pred = live.pred;
+  const out = new Int32Array(N);
+  let n = 0;
+  if (filter.kind === 'flipped') {
+    const node = s.tree.nodes[filter.nodeId ?? s.tree.head ?? ''];
+    for (const i of node?.flipped ?? []) if (!heldOutOnly || ds.isTest[i]) out[n++] = i;
+    return out.slice(0, n);
+  }
+  for (let i = 0; i < N; i++) {
+    if (heldOutOnly && !ds.isTest[i]) continue;
+    let keep = true;
+    switch (filter.kind) {
+      case 'misaligned': keep = pred[i] !== ds.teacherPred[i]; break;
+      case 'class': keep = (filter.by === 'student' ? pred[i] : filter.by === 'teacher' ? ds.teacherPred[i] : ds.labels?.[i] ?? -1) === filter.cls; break;
+      case 'confusion': {
+        const ref = filter.matrix === 'teacher' ? ds.teacherPred[i] : ds.labels?.[i] ?? -1;
+        keep = ref === filter.row && pred[i] === filter.col;
+        break;
+      }
+    }
+    if (keep) out[n++] = i;
+  }
+  return out.slice(0, n);
+}
+
+export function describeFilter(s: StudioState, f: GalleryFilter): string {
+  const ds = s.dataset;
+  if (!ds) return '';
+  switch (f.kind) {
+    case 'all': return 'all images';
+    case 'misaligned': return 'misaligned (student ≠ teacher)';
+    case 'flipped': {
+      const node = s.tree.nodes[f.nodeId ?? s.tree.head ?? ''];
+      return `flipped by “${node?.label ?? 'last change'}”`;
+    }
+    case 'class': return `${f.by} says ${ds.classes[f.cls]}`;
+    case 'confusion': return `${f.matrix} ${ds.classes[f.row]}, student ${ds.classes[f.col]}`;
+  }
+}

@@ -1,0 +1,153 @@
+import { makeSyntheticProject } from '../../state/demoSynthetic.ts';
+import { scanImport, type ScannedFile } from '../../state/importScan.ts';
+import { studio, useShallow, useStudio } from '../../state/useStudio.ts';
+import { Panel } from '../components/Panel.tsx';
+import { JobsProgress } from '../components/Progress.tsx';
+import { CorpusSection } from './CorpusSection.tsx';
+
+function newSynthetic(N: number) {
+  const { dataset, ensemble } = makeSyntheticProject({ seed: 7, N });
+  studio().commit({ type: 'load', dataset, ensemble, label: `Load ${dataset.name}` });
+}
+
+function FilePick(props: { label: string; accept?: string; directory?: boolean; multiple?: boolean; onFiles: (f: File[]) => void }) {
+  return (
+    <label className="row" style={{ cursor: 'pointer' }}>
+      <span className="small" style={{ border: '1px solid var(--line-strong)', borderRadius: 4, padding: '3px 6px', background: '#fff' }}>{props.label}</span>
+      <input type="file" className="sr-only" aria-label={props.label} accept={props.accept} multiple={props.multiple}
+        {...(props.directory ? { webkitdirectory: '', directory: '' } as Record<string, string> : {})}
+        onChange={(e) => { props.onFiles(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
+    </label>
+  );
+}
+
+function DatasetSection() {
+  const ds = useStudio((s) => s.dataset);
+  const preview = useStudio((s) => s.ui.importPreview);
+  const set = studio().setUi;
+  const scan = (files: File[], source: 'folder' | 'files', csv?: string) => {
+    const list: ScannedFile[] = files.map((f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, size: f.size }));
+    set({ importPreview: scanImport(list, source, csv) });
+  };
+  const counts = ds ? ds.classes.map((_, c) => {
+    let n = 0;
+    const ref = ds.labels ?? ds.teacherPred;
+    for (let i = 0; i < ds.N; i++) if (ref[i] === c) n++;
+    return n;
+  }) : [];
+  const maxCount = Math.max(1, ...counts);
+  return (
+    <>
+      {ds && (
+        <>
+          <p className="small" style={{ margin: '0 0 4px' }}>
+            <strong>{ds.N.toLocaleString('en')}</strong> images · {ds.C} classes · split: {ds.split.train.length.toLocaleString('en')} distillation / {ds.split.heldOut.length.toLocaleString('en')} held-out
+          </p>
+          <table className="data small" aria-label={`Images per class (${ds.labels ? 'true labels' : 'teacher'})`}>
+            <tbody>
+              {ds.classes.map((c, k) => (
+                <tr key={c}>
+                  <td style={{ width: 90 }}>{c}</td>
+                  <td><div className="bar" style={{ height: 8 }}><div style={{ width: `${(counts[k] / maxCount) * 100}%`, background: '#8a929e' }} /></div></td>
+                  <td style={{ width: 44 }}>{counts[k]}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <div className="row wrap" style={{ marginTop: 6 }}>
+        <FilePick label="Folder…" directory multiple onFiles={(f) => scan(f, 'folder')} />
+        <FilePick label="Zip…" accept=".zip" onFiles={(f) => set({ importPreview: { source: 'zip', images: 0, skipped: 0, classes: [], unlabelled: 0, problems: [`${f[0]?.name ?? 'zip'}: reading zips needs the dataset importer (not in this build yet)`] } })} />
+        <FilePick label="Files + labels CSV…" multiple accept="image/*,.csv" onFiles={async (f) => {
+          const csv = f.find((x) => x.name.toLowerCase().endsWith('.csv'));
+          scan(f.filter((x) => x !== csv), 'files', csv ? await csv.text() : undefined);
+        }} />
+      </div>
+      {preview && (
+        <div className="progress small" style={{ marginTop: 6 }} role="status">
+          <strong>Import preview ({preview.source}): {preview.images} images{preview.skipped ? `, ${preview.skipped} skipped` : ''}</strong>
+          {preview.classes.length > 0 && <span>{preview.classes.map(([c, n]) => `${c} ${n}`).join(' · ')}</span>}
+          {preview.unlabelled > 0 && <span>{preview.unlabelled} without a class</span>}
+          {preview.problems.map((p) => <span key={p} className="neg">{p}</span>)}
+          <span className="muted">Embedding your own images arrives with the embedding worker; the project below is unchanged.</span>
+          <button className="link" onClick={() => set({ importPreview: null })}>Dismiss</button>
+        </div>
+      )}
+      <div className="row wrap" style={{ marginTop: 6 }}>
+        <span className="small muted">Synthetic project:</span>
+        {[2000, 10000, 20000].map((n) => <button key={n} onClick={() => newSynthetic(n)}>{n.toLocaleString('en')}</button>)}
+      </div>
+    </>
+  );
+}
+
+function ModelSection() {
+  const env = useStudio((s) => s.env);
+  const ds = useStudio((s) => s.dataset);
+  const m = env.models.find((x) => x.id === env.modelId);
+  return (
+    <>
+      <label className="row small">Model
+        <select className="grow" value={env.modelId} onChange={(e) => studio().setEnv({ modelId: e.target.value })}>
+          {env.models.map((x) => <option key={x.id} value={x.id}>{x.label}{x.sizeMB ? ` (${x.sizeMB} MB)` : x.source === 'bundled' ? ' (bundled)' : ''}</option>)}
+        </select>
+      </label>
+      {m && <p className="small muted" style={{ margin: '2px 0' }}>Good for {m.goodFor}.{m.source === 'hub' && m.sizeMB ? ` Downloads ${m.sizeMB} MB once, then cached.` : ''}</p>}
+      <p className="small" style={{ margin: '2px 0' }}>
+        Device: <strong>{env.device ? `${env.device.device} · ${env.device.dtype}` : 'checking…'}</strong>
+        {env.device && <span className="muted"> — {env.device.reason}</span>}
+      </p>
+      <p className="small muted" style={{ margin: '2px 0' }}>In use for this project: {ds?.modelDescription ?? '—'}. Refits run in: {env.engine}.</p>
+    </>
+  );
+}
+
+function TeacherSection() {
+  const ds = useStudio((s) => s.dataset);
+  const choice = useStudio((s) => s.ui.teacherChoice);
+  return (
+    <>
+      <p className="small" style={{ margin: '0 0 4px' }}>Current: {ds?.teacherDescription ?? '—'}</p>
+      <label className="row small">Source
+        <select value={choice} onChange={(e) => studio().setUi({ teacherChoice: e.target.value as 'current' })}>
+          <option value="current">keep current teacher</option>
+          <option value="onnx">ONNX classifier + labels</option>
+          <option value="zero-shot">CLIP zero-shot over class names</option>
+          <option value="file">predictions file (CSV/JSON)</option>
+          <option value="labels">ground-truth labels only</option>
+        </select>
+      </label>
+      {choice === 'onnx' && <div className="row wrap" style={{ marginTop: 4 }}><FilePick label="Model .onnx…" accept=".onnx" onFiles={() => studio().announce('ONNX teachers run at the next distillation once the teacher runner is available.')} /><FilePick label="Labels .txt…" accept=".txt" onFiles={() => undefined} /></div>}
+      {choice === 'file' && <div className="row" style={{ marginTop: 4 }}><FilePick label="Predictions file…" accept=".csv,.json" onFiles={() => studio().announce('Predictions files are read at the next distillation once the importer is available.')} /></div>}
+      {choice === 'zero-shot' && <p className="small muted" style={{ margin: '4px 0 0' }}>Prompts: “a photo of a {'{class}'}”, softmax of cosines × 100.</p>}
+      {choice === 'labels' && <p className="small muted" style={{ margin: '4px 0 0' }}>One-hot targets from the labels: the student becomes a plain concept bottleneck model.</p>}
+    </>
+  );
+}
+
+export function ProjectView() {
+  const { busy, hasData } = useStudio(useShallow((s) => ({ busy: s.busy, hasData: s.dataset != null })));
+  return (
+    <Panel id="project" title="Project" style={{ flex: '40 1 0' }}
+      tools={<button className="primary" disabled={busy || !hasData} onClick={() => void studio().distill()}>Distill</button>}>
+      <JobsProgress />
+      <details open>
+        <summary><h3 style={{ display: 'inline' }}>Dataset</h3></summary>
+        <DatasetSection />
+      </details>
+      <details>
+        <summary><h3 style={{ display: 'inline' }}>Model</h3></summary>
+        <ModelSection />
+      </details>
+      <details>
+        <summary><h3 style={{ display: 'inline' }}>Concept corpus</h3></summary>
+        {hasData && <CorpusSection />}
+      </details>
+      <details>
+        <summary><h3 style={{ display: 'inline' }}>Teacher</h3></summary>
+        <TeacherSection />
+      </details>
+    </Panel>
+  );
+}

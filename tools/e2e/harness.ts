@@ -1,0 +1,65 @@
+/**
+ * Browser harness for the studio's end-to-end tests: build the production bundle once, serve
+ * dist/ with `vite preview` on a free port, and drive Debian's Chromium through playwright-core.
+ */
+import { build, preview, type PreviewServer } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createServer } from 'node:net';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const SHOTS = resolve(ROOT, 'artifacts/screenshots');
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function chromiumAvailable(): boolean {
+  return existsSync(CHROMIUM);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a ? res(a.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+export interface Harness {
+  url: string;
+  browser: Browser;
+  close(): Promise<void>;
+  page(opts?: { width?: number; height?: number; query?: string }): Promise<Page>;
+}
+
+export async function startHarness(opts: { skipBuild?: boolean } = {}): Promise<Harness> {
+  if (!opts.skipBuild || !existsSync(resolve(ROOT, 'dist/index.html'))) {
+    await build({ root: ROOT, logLevel: 'warn', configFile: resolve(ROOT, 'vite.config.ts') });
+  }
+  const port = await freePort();
+  const server: PreviewServer = await preview({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'warn', preview: { port, strictPort: true, host: '127.0.0.1', open: false } });
+  const url = `http://127.0.0.1:${port}/`;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  mkdirSync(SHOTS, { recursive: true });
+  return {
+    url,
+    browser,
+    async page({ width = 1440, height = 900, query = '' } = {}) {
+      const ctx = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
+      const p = await ctx.newPage();
+      p.on('pageerror', (e) => console.error('[page error]', e.message));
+      await p.goto(url + query);
+      await p.getByRole('heading', { name: 'History', exact: true }).waitFor();
+      return p;
+    },
+    async close() {
+      await browser.close();
+      await new Promise<void>((r) => server.httpServer.close(() => r()));
+    },
+  };
+}
