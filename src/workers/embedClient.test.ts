@@ -10,6 +10,7 @@ import type { EmbedProgress } from './embedApi.ts';
 import { CancelledError } from '../core/types.ts';
 
 const ENTRY = new URL('../../tools/cli/embedWorkerNode.ts', import.meta.url);
+const TSX_API = import.meta.resolve('tsx/esm/api');
 const MODELS_DIR = join(import.meta.dirname, '../../models/');
 const IMAGES = join(import.meta.dirname, '../../tests/fixtures/images');
 const file = (id: string) => ({ id, bytes: new Uint8Array(readFileSync(join(IMAGES, id))) });
@@ -18,7 +19,10 @@ let spawned = 0;
 function nodeClient(): EmbedClient {
   return createEmbedClient({ model: 'tiny-clip', localModelPath: MODELS_DIR }, () => {
     spawned++;
-    const w = new Worker(ENTRY, { execArgv: ['--import', 'tsx'] });
+    // `--import tsx` in execArgv races the worker's entry against tsx's loader registration on
+    // Node 20; registering first in a bootstrap and then importing the entry is reliable.
+    const boot = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY.href)}); })`;
+    const w = new Worker(boot, { eval: true });
     return { endpoint: nodeEndpoint(w), terminate: () => void w.terminate() };
   });
 }
