@@ -7,7 +7,9 @@ const ALLOWED: Record<string, string[]> = {
   app: ['app', 'ui', 'state', 'workers', 'ml', 'data', 'core'],
   ui: ['ui', 'state', 'core'],
   state: ['state', 'core', 'data', 'workers'],
-  workers: ['workers', 'ml', 'core'],
+  // workers may use data too: the embed worker decodes image files and reads/writes the embedding
+  // cache (src/data/images, src/data/cache) off the UI thread.
+  workers: ['workers', 'ml', 'core', 'data'],
   ml: ['ml', 'core'],
   data: ['data', 'core'],
   core: ['core'],
