@@ -39,6 +39,9 @@ export interface SolveOptions {
   signal?: CancelToken;
   onProgress?: (p: Progress) => void | Promise<void>;
   stage?: string;
+  /** Step growth per accepted iteration (default 1.2), and growth on a momentum restart. */
+  grow?: number;
+  growOnRestart?: number;
 }
 
 export interface SolveResult {
@@ -53,7 +56,6 @@ export interface SolveResult {
   converged: Uint8Array;
 }
 
-const GROW = 1.2; // step growth after an accepted step: cheap to undo by one backtrack
 const MAX_BACKTRACKS = 40;
 
 /** Rows `idx` of a (rows×M) matrix, as a new Float32Array. */
@@ -91,6 +93,8 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
   const J = cols.J;
   const stage = opts.stage ?? 'fit';
   const cancelled = () => opts.signal?.aborted === true;
+  const grow = opts.grow ?? Number((globalThis as any).__GROW ?? 1.2);
+  const growOnRestart = opts.growOnRestart ?? Number((globalThis as any).__GROWR ?? grow);
 
   // Iterates in float64: near convergence the updates are below float32 resolution of w.
   const x = Float64Array.from(prob.W0);
@@ -148,7 +152,7 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
     // Proximal step with per-column backtracking; only rejected columns are re-evaluated.
     const nW = new Float64Array(Ja * M);
     const nb = new Float64Array(Ja);
-    const Zn = new Float32Array(N * Ja);
+    let Zn: Float32Array = new Float32Array(0);
     const fn = new Float64Array(Ja);
     const gmap = new Float64Array(Ja); // ‖x⁺ − y‖∞ / η
     let pending = Array.from({ length: Ja }, (_, q) => q);
@@ -173,9 +177,13 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
       const sub = subset(actCols, pending);
       const fw = await kernel.forward(gatherRows(nW, pending, M), Float32Array.from(pending, (q) => nb[q]), sub, rowW);
       const Jp = pending.length;
+      if (Jp === Ja) Zn = fw.Z; // first try of every column: take the buffer as is
+      else {
+        // Row-major scatter of the re-evaluated columns (column-wise would stride through Z J times).
+        for (let i = 0; i < N; i++) for (let p = 0; p < Jp; p++) Zn[i * Ja + pending[p]] = fw.Z[i * Jp + p];
+      }
       const rejected: number[] = [];
       pending.forEach((q, p) => {
-        for (let i = 0; i < N; i++) Zn[i * Ja + q] = fw.Z[i * Jp + p];
         fn[q] = fw.loss[p];
         // Sufficient decrease: f(x⁺) ≤ f(y) + ∇f(y)·Δ + ‖Δ‖²/(2η), with slack for float32 sums.
         let lin = 0;
@@ -210,11 +218,12 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
       let dot = (yb[q] - nb[q]) * (nb[q] - xb[j]);
       for (let m = 0; m < M; m++) dot += (yW[q * M + m] - nW[q * M + m]) * (nW[q * M + m] - x[j * M + m]);
       const eta = step[j];
-      const etaNext = eta * GROW;
+      let etaNext = eta * grow;
       let tNext = (1 + Math.sqrt(1 + 4 * t[j] * t[j] * (eta / etaNext))) / 2;
       if (dot > 0) {
         t[j] = 1;
         tNext = 1;
+        etaNext = eta * growOnRestart;
       }
       beta[j] = (t[j] - 1) / tNext;
       t[j] = tNext;
