@@ -98,9 +98,12 @@ export function loadClip(opts: ClipOptions): Promise<ClipModel> {
   const key = JSON.stringify([opts.model, opts.device ?? 'auto', opts.dtype ?? 'auto', opts.localModelPath ?? '', !!opts.allowDownload]);
   let p = loads.get(key);
   if (!p) {
-    p = doLoad(opts);
+    const forget = () => {
+      if (loads.get(key) === p) loads.delete(key);
+    };
+    p = doLoad(opts, forget);
     loads.set(key, p);
-    p.catch(() => loads.delete(key));
+    p.catch(forget);
   }
   return p;
 }
@@ -112,7 +115,7 @@ export async function unloadAll(): Promise<void> {
   await Promise.all(all.map((p) => p.then((m) => m.dispose(), () => undefined)));
 }
 
-async function doLoad(opts: ClipOptions): Promise<ClipModel> {
+async function doLoad(opts: ClipOptions, forget: () => void): Promise<ClipModel> {
   const info = modelInfo(opts.model);
   const choice = availableDtype(await chooseDevice(opts), info.dtypes);
   // Offline unless the user agreed to a download: a missing file is then a clear error, never a
@@ -202,6 +205,8 @@ async function doLoad(opts: ClipOptions): Promise<ClipModel> {
       return out;
     },
     async dispose() {
+      // The next loadClip with these options loads afresh instead of returning a dead model.
+      forget();
       await Promise.all([textModel.dispose(), visionModel.dispose()]);
     },
   };
