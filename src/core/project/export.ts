@@ -1,7 +1,11 @@
 /**
  * The bridge from a project session to the student export (METHODS §9): what the project
  * tracks comes from the state and its history; what it does not (model, prompts, regions,
- * split sizes, reference images) comes from `setup`.
+ * split sizes, reference images, how the student was fitted) comes from `setup`.
+ *
+ * Activation-only projects (distilled from precomputed raw activations, no text embeddings):
+ * state.conceptText is null and setup.model.embeddingDim is null; the check block then comes
+ * from `setup.checkActivations` (raw activations) instead of `setup.checkImages`.
  */
 
 import type { Mat } from '../types.ts';
@@ -20,13 +24,27 @@ export interface ExportSetup {
   classText?: Mat | null;
   /** A handful of reference images for the check block. */
   checkImages?: { images: RegionEmbeddings; ids?: string[] } | null;
+  /** Activation-only projects: a handful of raw activation rows (K×M) for the check block. */
+  checkActivations?: StudentExportInput['checkActivations'];
+  /** How the student was fitted (λ, members, seed, held-out share); recorded for `tune`. */
+  training?: StudentExportInput['training'];
 }
 
 /** Build the export of the session's current (head) state; throws if it has no student yet. */
 export function exportSession(session: Session, setup: ExportSetup): StudentExportV1 {
   const s = session.state;
-  const missing = !s.ensemble ? 'a student (distill first)' : !s.stats ? 'concept statistics' : !s.conceptText ? 'concept text embeddings' : !s.teacher ? 'a teacher' : null;
-  if (missing || !s.ensemble || !s.stats || !s.conceptText || !s.teacher) throw new Error(`cannot export yet: the project needs ${missing}`);
+  // Concept text is needed unless the export is activation-only (embeddingDim null).
+  const needsText = setup.model.embeddingDim !== null;
+  const missing = !s.ensemble
+    ? 'a student (distill first)'
+    : !s.stats
+      ? 'concept statistics'
+      : needsText && !s.conceptText
+        ? 'concept text embeddings'
+        : !s.teacher
+          ? 'a teacher'
+          : null;
+  if (missing || !s.ensemble || !s.stats || !s.teacher) throw new Error(`cannot export yet: the project needs ${missing}`);
   return buildStudentExport({
     generator: setup.generator,
     model: setup.model,
@@ -43,6 +61,8 @@ export function exportSession(session: Session, setup: ExportSetup): StudentExpo
     teacher: s.teacher,
     metrics: { splits: setup.splits, heldOut: s.metrics },
     provenance: provenanceToJson(session.history),
+    training: setup.training ?? null,
     checkImages: setup.checkImages ?? null,
+    checkActivations: setup.checkActivations ?? null,
   });
 }

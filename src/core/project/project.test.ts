@@ -196,4 +196,27 @@ describe('exportSession', () => {
     const r = parseStudentExport(serializeStudentExport(doc));
     expect(r.ok ? null : r.error).toBeNull();
   });
+
+  it('exports an activation-only project (no concept text; embeddingDim null) with its training record', () => {
+    const setup = {
+      model: { id: 'precomputed-activations', embeddingDim: null, preprocessing: { size: 224, crop: 'none' as const, mean: [0, 0, 0], std: [1, 1, 1], resample: 'bicubic' as const, padToSquare: false } },
+      prompts: { templates: ['{concept}'] },
+      regions: { grid: 1 as const, overlap: 0 },
+      splits: { distill: 10, heldOut: 5 },
+      training: { lambda: 1e-4, members: 2, seed: 3, heldOutFraction: 1 / 3 },
+      checkActivations: { raw: { rows: 2, cols: M, data: Float32Array.from([0.1, 0.2, 0.3, 0.3, 0.2, 0.1]) } },
+    };
+    let s = dispatch(distilled(), { type: 'corpusChange', concepts: base.concepts, conceptText: null, stats: { mu: Float32Array.from([0.2, 0.2, 0.2]), sigma: Float32Array.from([0.1, 0.1, 0.1]) }, ensemble: ensemble(2), oldToNew: [0, 1, 2] }, 2);
+    expect(s.state.conceptText).toBeNull();
+    const doc = exportSession(s, setup);
+    expect(doc.model.embeddingDim).toBeNull();
+    expect(doc.training).toEqual(setup.training);
+    expect(doc.check.images).toHaveLength(2);
+    const r = parseStudentExport(serializeStudentExport(doc));
+    expect(r.ok ? null : r.error).toBeNull();
+    // With an embedding size, the concept text is still required.
+    expect(() => exportSession(s, { ...setup, model: { ...setup.model, embeddingDim: 2 } })).toThrow('cannot export yet: the project needs concept text embeddings');
+    s = dispatch(s, { type: 'quickEdit', class: 0, concept: 0, value: 0.5 }, 3);
+    expect(exportSession(s, setup).student.W[0]).toBe(0.5);
+  });
 });

@@ -8,7 +8,7 @@ import type { ConceptStats, Ensemble, Mat, Metrics } from '../types.ts';
 import type { HistoryTree } from '../history/types.ts';
 import type { Diffable } from '../history/diff.ts';
 import type { RegionEmbeddings } from '../concepts/activations.ts';
-import { CURRENT_VERSION, STUDENT_FORMAT, regionCount, type ProvenanceNodeJson, type StudentExportV1 } from './exportV1.ts';
+import { CURRENT_VERSION, STUDENT_FORMAT, regionCount, type ProvenanceNodeJson, type StudentExportV1, type TrainingJson } from './exportV1.ts';
 import { decodeF32, encodeF32, stringifyCompact } from './numbers.ts';
 import { computeCheckBlock, type CheckDomain, type CheckOod } from './checkBlock.ts';
 import { validateStudentDocument } from './parse.ts';
@@ -25,8 +25,11 @@ export interface StudentExportInput {
   /** Class prompt embeddings C×D; required by the 'mcm' OOD score. */
   classText?: Mat | null;
   concepts: { name: string; category?: string }[];
-  /** Concept text embeddings M×D. */
-  conceptText: Mat;
+  /**
+   * Concept text embeddings M×D, or null for an activation-only student (distilled from
+   * precomputed raw activations); null exactly when `model.embeddingDim` is null.
+   */
+  conceptText: Mat | null;
   stats: ConceptStats;
   ensemble: Ensemble;
   ood?: (CheckOod & { threshold: number; calibrationN: number }) | null;
@@ -34,8 +37,15 @@ export interface StudentExportInput {
   teacher: V1['teacher'];
   metrics: { splits: { distill: number; heldOut: number }; heldOut: Metrics | null };
   provenance: V1['provenance'];
+  /** How the student was fitted (λ, k, seed, held-out share), so `tune` can rebuild the split. */
+  training?: V1['training'];
   /** Reference images for the check block (N×R×D, region 0 = full image); a handful is enough. */
   checkImages?: { images: RegionEmbeddings; ids?: string[] } | null;
+  /**
+   * Activation-only students (no text embeddings): reference rows for the check block as raw
+   * activations a_j, K×M. The check then starts from them (â, logits, prediction; no OOD score).
+   */
+  checkActivations?: { raw: Mat; ids?: string[] } | null;
 }
 
 /** Encode with a path in the error, so a NaN is reported where it is ("student.W[17]"). */
@@ -67,6 +77,17 @@ export function provenanceToJson<S extends Diffable>(tree: HistoryTree<S>): V1['
 /** Build the v1 document (plain JSON data). Throws on non-finite numbers. */
 export function buildStudentExport(x: StudentExportInput): StudentExportV1 {
   const e = x.ensemble;
+  const D = x.model.embeddingDim;
+  if ((D === null) !== (x.conceptText === null)) {
+    throw new Error(
+      D === null
+        ? 'model.embeddingDim is null (activation-only) but concept text embeddings were given: pass conceptText null, or set embeddingDim'
+        : `model.embeddingDim is ${D} but there are no concept text embeddings (an activation-only export sets model.embeddingDim to null)`,
+    );
+  }
+  if (x.conceptText && (x.conceptText.rows !== x.concepts.length || x.conceptText.cols !== D)) {
+    throw new Error(`concept text embeddings are ${x.conceptText.rows}×${x.conceptText.cols}, the export needs ${x.concepts.length}×${D} (concepts × model.embeddingDim)`);
+  }
   const doc: StudentExportV1 = {
     format: STUDENT_FORMAT,
     version: CURRENT_VERSION,
@@ -79,7 +100,7 @@ export function buildStudentExport(x: StudentExportInput): StudentExportV1 {
       ...(c.category !== undefined ? { category: c.category } : {}),
       mu: enc(`concepts[${j}].mu`, [x.stats.mu[j]])[0],
       sigma: enc(`concepts[${j}].sigma`, [x.stats.sigma[j]])[0],
-      textEmbedding: enc(`concepts[${j}].textEmbedding`, row(x.conceptText, j)),
+      ...(x.conceptText ? { textEmbedding: enc(`concepts[${j}].textEmbedding`, row(x.conceptText, j)) } : {}),
     })),
     classes: x.classes.map((c, i) => ({
       name: c.name,
@@ -109,13 +130,15 @@ export function buildStudentExport(x: StudentExportInput): StudentExportV1 {
           })),
         }
       : null,
+    ...(x.training ? { training: { ...x.training } } : {}),
     teacher: x.teacher,
     metrics: x.metrics,
     provenance: x.provenance,
     check: { images: [] },
   };
+  if (x.checkImages && x.checkActivations) throw new Error('give check images or check activations, not both');
   if (x.checkImages) {
-    const D = x.model.embeddingDim;
+    if (D === null) throw new Error('an activation-only export (model.embeddingDim null) has no image embeddings: give checkActivations instead of checkImages');
     const R = regionCount(x.regions.grid);
     if (x.checkImages.images.R !== R || x.checkImages.images.D !== D) {
       throw new Error(`check images are ${x.checkImages.images.R}×${x.checkImages.images.D} (regions×dims), the export needs ${R}×${D}`);
@@ -133,6 +156,21 @@ export function buildStudentExport(x: StudentExportInput): StudentExportV1 {
       domain: d.domain,
     });
   }
+  if (x.checkActivations) {
+    const M = x.concepts.length;
+    const raw = x.checkActivations.raw;
+    if (D !== null) throw new Error(`model.embeddingDim is ${D}: the check block starts from image embeddings, give checkImages instead of checkActivations`);
+    if (raw.cols !== M) throw new Error(`check activations are ${raw.rows}×${raw.cols}, the export needs K×${M} (concepts)`);
+    const d = decodeStudentExport(doc);
+    doc.check.images = computeCheckBlock({
+      student: d.ensemble.served,
+      stats: d.stats,
+      // Round through the file's encoding, as a reader will see them.
+      activations: { rows: raw.rows, cols: M, data: decodeF32(enc('check activations', raw.data)) },
+      ids: x.checkActivations.ids,
+      domain: d.domain,
+    });
+  }
   return doc;
 }
 
@@ -147,13 +185,17 @@ export function serializeStudentExport(doc: StudentExportV1): string {
 export interface DecodedStudent {
   C: number;
   M: number;
-  D: number;
+  /** Embedding size, or null for an activation-only student. */
+  D: number | null;
   R: number;
   ensemble: Ensemble;
-  conceptText: Mat;
+  /** Concept text embeddings M×D, or null for an activation-only student. */
+  conceptText: Mat | null;
   stats: ConceptStats;
   classText: Mat | null;
   domain: CheckDomain | null;
+  /** How the student was fitted, when the file says. */
+  training: TrainingJson | null;
 }
 
 export function decodeStudentExport(doc: StudentExportV1): DecodedStudent {
@@ -169,9 +211,9 @@ export function decodeStudentExport(doc: StudentExportV1): DecodedStudent {
     D,
     R: regionCount(doc.regions.grid),
     ensemble: { served: lm(s.W, s.b), members: s.members.W.map((W, k) => lm(W, s.members.b[k])), lo: decodeF32(s.lo), hi: decodeF32(s.hi) },
-    conceptText: { rows: M, cols: D, data: decodeF32(doc.concepts.flatMap((c) => c.textEmbedding)) },
+    conceptText: D === null ? null : { rows: M, cols: D, data: decodeF32(doc.concepts.flatMap((c) => c.textEmbedding ?? [])) },
     stats: { mu: decodeF32(doc.concepts.map((c) => c.mu)), sigma: decodeF32(doc.concepts.map((c) => c.sigma)) },
-    classText: allClassText ? { rows: C, cols: D, data: decodeF32(doc.classes.flatMap((c) => c.textEmbedding!)) } : null,
+    classText: allClassText && D !== null ? { rows: C, cols: D, data: decodeF32(doc.classes.flatMap((c) => c.textEmbedding!)) } : null,
     domain: doc.domain
       ? {
           mode: doc.domain.mode,
@@ -179,5 +221,6 @@ export function decodeStudentExport(doc: StudentExportV1): DecodedStudent {
           domains: doc.domain.domains.map((d) => ({ textEmbedding: decodeF32(d.textEmbedding), mu: decodeF32(d.mu), sigma: decodeF32(d.sigma) })),
         }
       : null,
+    training: doc.training ?? null,
   };
 }

@@ -25,14 +25,21 @@ export interface CheckDomain {
   domains: { textEmbedding: Float32Array; mu: Float32Array; sigma: Float32Array }[];
 }
 
+/**
+ * Inputs of the check. The check starts EITHER from images (`images`: region embeddings, with
+ * `conceptText`) OR, for an activation-only student, from raw activations (`activations`: K×M
+ * a_j, no embeddings anywhere; then there is no OOD score and no domain calibration).
+ */
 export interface CheckInput {
   /** The served student. */
   student: LinearModel;
-  /** Concept text embeddings, M×D. */
-  conceptText: Mat;
+  /** Concept text embeddings, M×D; required with `images`, unused with `activations`. */
+  conceptText?: Mat | null;
   stats: ConceptStats;
   /** N×R×D region embeddings, region 0 = the full image. */
-  images: RegionEmbeddings;
+  images?: RegionEmbeddings | null;
+  /** K×M raw activations a_j (activation-only students). */
+  activations?: Mat | null;
   ids?: string[];
   ood?: CheckOod | null;
   /** Class prompt embeddings C×D (needed for the 'mcm' score). */
@@ -122,12 +129,31 @@ function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-/** Compute the check block for the given reference images (outputs encoded for JSON). */
-export function computeCheckBlock(input: CheckInput): CheckImage[] {
-  const { student, conceptText, images } = input;
+/** â, z and the argmax for one image's raw activations a (shared by both check inputs). */
+function outputsOf(a: Float32Array, st: ConceptStats, student: LinearModel): Pick<CheckImage, 'activations' | 'standardized' | 'logits' | 'prediction'> {
   const { C, M } = student;
+  const ahat = new Float32Array(M);
+  for (let j = 0; j < M; j++) ahat[j] = (a[j] - st.mu[j]) / Math.max(SIGMA_FLOOR, st.sigma[j]);
+  const z = new Float32Array(C);
+  let pred = 0;
+  for (let c = 0; c < C; c++) {
+    z[c] = dot(ahat, 0, student.W, c * M, M) + student.b[c];
+    if (z[c] > z[pred]) pred = c;
+  }
+  return { activations: encodeF32(a), standardized: encodeF32(ahat), logits: encodeF32(z), prediction: pred };
+}
+
+/** Compute the check block for the given reference images or raw activations (outputs encoded for JSON). */
+export function computeCheckBlock(input: CheckInput): CheckImage[] {
+  const { student, images, activations } = input;
+  const { M } = student;
+  if (!images === !activations) throw new Error('the check block starts from either images (region embeddings) or raw activations: give exactly one');
+  if (activations) return checkFromActivations(input, activations);
+  const conceptText = input.conceptText;
+  if (!conceptText) throw new Error('a check from images needs the concept text embeddings');
   if (conceptText.rows !== M) throw new Error(`concept text embeddings have ${conceptText.rows} rows, the student has ${M} concepts`);
-  const A = conceptActivations(images, conceptText).data;
+  const imgs = images!;
+  const A = conceptActivations(imgs, conceptText).data;
   let protos: Mat | null = null;
   if (input.ood?.score === 'mcm-student') protos = studentPrototypes(student, conceptText, input.stats);
   else if (input.ood?.score === 'mcm') {
@@ -135,24 +161,12 @@ export function computeCheckBlock(input: CheckInput): CheckImage[] {
     protos = input.classText;
   }
   const out: CheckImage[] = [];
-  for (let i = 0; i < images.N; i++) {
-    const x = fullImage(images, i);
+  for (let i = 0; i < imgs.N; i++) {
+    const x = fullImage(imgs, i);
     const st = statsFor(x, input.stats, input.domain);
-    const a = A.subarray(i * M, (i + 1) * M);
-    const ahat = new Float32Array(M);
-    for (let j = 0; j < M; j++) ahat[j] = (a[j] - st.mu[j]) / Math.max(SIGMA_FLOOR, st.sigma[j]);
-    const z = new Float32Array(C);
-    let pred = 0;
-    for (let c = 0; c < C; c++) {
-      z[c] = dot(ahat, 0, student.W, c * M, M) + student.b[c];
-      if (z[c] > z[pred]) pred = c;
-    }
     const img: CheckImage = {
-      embeddings: encodeF32(images.data.subarray(i * images.R * images.D, (i + 1) * images.R * images.D)),
-      activations: encodeF32(a),
-      standardized: encodeF32(ahat),
-      logits: encodeF32(z),
-      prediction: pred,
+      embeddings: encodeF32(imgs.data.subarray(i * imgs.R * imgs.D, (i + 1) * imgs.R * imgs.D)),
+      ...outputsOf(A.subarray(i * M, (i + 1) * M), st, student),
       oodScore: protos && input.ood ? shortestFloat32(mcmScore(x, protos, input.ood.tau)) : null,
     };
     if (input.ids?.[i] !== undefined) img.id = input.ids[i];
@@ -161,18 +175,44 @@ export function computeCheckBlock(input: CheckInput): CheckImage[] {
   return out;
 }
 
-/** Recompute the check block of a parsed file from the file alone (no outputs trusted). */
+/** Activation-only check: a is given, so no embeddings, no OOD score, no domain calibration. */
+function checkFromActivations(input: CheckInput, A: Mat): CheckImage[] {
+  const { student } = input;
+  if (A.cols !== student.M) throw new Error(`check activations have ${A.cols} columns, the student has ${student.M} concepts`);
+  if (input.ood) throw new Error('an OOD score needs image embeddings; a check from raw activations has none');
+  if (input.domain && input.domain.mode !== 'off' && input.domain.domains.length > 0) {
+    throw new Error('domain calibration needs image embeddings; a check from raw activations has none');
+  }
+  const out: CheckImage[] = [];
+  for (let i = 0; i < A.rows; i++) {
+    const img: CheckImage = { ...outputsOf(A.data.subarray(i * A.cols, (i + 1) * A.cols), input.stats, student), oodScore: null };
+    if (input.ids?.[i] !== undefined) img.id = input.ids[i];
+    out.push(img);
+  }
+  return out;
+}
+
+/**
+ * Recompute the check block of a parsed file from the file alone (no outputs trusted): from
+ * each image's embeddings, or, in an activation-only file (model.embeddingDim null), from each
+ * image's raw `activations` (which are then the check's input and come back unchanged).
+ */
 export function recomputeCheckBlock(doc: StudentExportV1): CheckImage[] {
   const C = doc.classes.length;
   const M = doc.concepts.length;
   const D = doc.model.embeddingDim;
   const R = regionCount(doc.regions.grid);
   const imgs = doc.check.images;
+  const student = { W: decodeF32(doc.student.W), b: decodeF32(doc.student.b), C, M };
+  const stats = { mu: decodeF32(doc.concepts.map((c) => c.mu)), sigma: decodeF32(doc.concepts.map((c) => c.sigma)) };
+  if (D === null) {
+    return computeCheckBlock({ student, stats, activations: { rows: imgs.length, cols: M, data: decodeF32(imgs.flatMap((im) => im.activations)) } });
+  }
   return computeCheckBlock({
-    student: { W: decodeF32(doc.student.W), b: decodeF32(doc.student.b), C, M },
-    conceptText: { rows: M, cols: D, data: decodeF32(doc.concepts.flatMap((c) => c.textEmbedding)) },
-    stats: { mu: decodeF32(doc.concepts.map((c) => c.mu)), sigma: decodeF32(doc.concepts.map((c) => c.sigma)) },
-    images: { N: imgs.length, R, D, data: decodeF32(imgs.flatMap((im) => im.embeddings)) },
+    student,
+    conceptText: { rows: M, cols: D, data: decodeF32(doc.concepts.flatMap((c) => c.textEmbedding ?? [])) },
+    stats,
+    images: { N: imgs.length, R, D, data: decodeF32(imgs.flatMap((im) => im.embeddings ?? [])) },
     ood: doc.ood ?? null,
     classText: doc.ood?.score === 'mcm' ? { rows: C, cols: D, data: decodeF32(doc.classes.flatMap((c) => c.textEmbedding ?? [])) } : null,
     domain: doc.domain

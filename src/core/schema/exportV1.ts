@@ -6,6 +6,15 @@
  * Conventions: every matrix is a flat row-major number array (numbers.ts); C = classes.length,
  * M = concepts.length, D = model.embeddingDim, R = regionCount(regions.grid).
  * Unknown keys are dropped on read (a newer minor writer may add fields a v1 reader ignores).
+ *
+ * Activation-only files (`model.embeddingDim: null`): a student distilled from precomputed raw
+ * concept activations (`concept-studio distill --activations A.npy …`) has no text embeddings and
+ * no image model. Its predictor input is the M raw activations a_j themselves; the file then
+ * holds no concept/class/domain text embeddings, no OOD block, no domain calibration and no
+ * check-image embeddings (validate.ts enforces all-or-none). `embeddingDim: null`,
+ * `training` and the optional `textEmbedding` / `embeddings` were added to version 1 without a
+ * version bump: no file was ever written without those fields, so every earlier v1 file is
+ * still a valid v1 file.
  */
 
 import { z } from 'zod';
@@ -68,9 +77,12 @@ const provenanceNode = z.object({
 
 const checkImage = z.object({
   id: z.string().optional(),
-  /** R×D region embeddings, row 0 = full image (L2-normalised). */
-  embeddings: nums,
-  /** Raw activations a_j = max(0, max_r cos), M. */
+  /** R×D region embeddings, row 0 = full image (L2-normalised); absent in activation-only files. */
+  embeddings: nums.optional(),
+  /**
+   * Raw activations a_j = max(0, max_r cos), M. In activation-only files this is the INPUT
+   * of the check (the predictor starts from it), so it is not recomputed.
+   */
   activations: nums,
   /** Standardised activations â_j (domain-calibrated when the domain block is on), M. */
   standardized: nums,
@@ -89,14 +101,16 @@ export const studentExportV1 = z.object({
   generator: z.string().optional(),
   model: z.object({
     id: z.string().min(1),
-    embeddingDim: z.number().int().positive(),
+    /** D, or null for an activation-only student (no text or image embeddings anywhere). */
+    embeddingDim: z.number().int().positive().nullable(),
     dtype: z.string().optional(),
     preprocessing,
   }),
   prompts: z.object({ templates: z.array(z.string().min(1)).min(1) }),
   regions: z.object({ grid: z.union([z.literal(1), z.literal(4), z.literal(9)]), overlap: finite.min(0).max(0.5) }),
   concepts: z
-    .array(z.object({ name: z.string().min(1), category: z.string().optional(), mu: finite, sigma: finite, textEmbedding: nums }))
+    /** textEmbedding (D) is required when model.embeddingDim is a number, forbidden when null. */
+    .array(z.object({ name: z.string().min(1), category: z.string().optional(), mu: finite, sigma: finite, textEmbedding: nums.optional() }))
     .min(1),
   classes: z.array(z.object({ name: z.string().min(1), prompt: z.string().optional(), textEmbedding: nums.optional() })).min(1),
   student: z.object({
@@ -121,6 +135,15 @@ export const studentExportV1 = z.object({
     })
     .nullable()
     .optional(),
+  /**
+   * How the served student was fitted (METHODS §4), so a later `tune` can rebuild the same
+   * distill/held-out split and bootstrap resamples: L1 strength λ ≥ 0, k members, the seed of
+   * the split and the resamples, and the held-out share in (0, 1). Null/absent when unknown.
+   */
+  training: z
+    .object({ lambda: finite, members: z.number().int(), seed: z.number().int(), heldOutFraction: finite })
+    .nullable()
+    .optional(),
   teacher: z.object({
     kind: z.enum(['onnx', 'zero-shot', 'file', 'http', 'labels']),
     name: z.string().min(1),
@@ -140,4 +163,5 @@ export type StudentExportV1 = z.infer<typeof studentExportV1>;
 /** The current export type (alias that moves when a version 2 arrives). */
 export type StudentExport = StudentExportV1;
 export type CheckImage = z.infer<typeof checkImage>;
+export type TrainingJson = NonNullable<StudentExportV1['training']>;
 export type ProvenanceNodeJson = z.infer<typeof provenanceNode>;

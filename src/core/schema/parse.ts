@@ -48,7 +48,8 @@ function issueMessage(issue: z.core.$ZodIssue, doc: unknown): string {
     case 'invalid_type':
       if (got === undefined) return `${path}: missing (expected ${issue.expected})`;
       if (issue.expected === 'number') return `${path}: expected a finite number, got ${describeValue(got)}`;
-      return `${path}: expected ${issue.expected === 'array' ? 'an array' : `a ${issue.expected}`}, got ${describeValue(got)}`;
+      if (issue.expected === 'int') return `${path}: expected a whole number, got ${describeValue(got)}`;
+      return `${path}: expected ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}, got ${describeValue(got)}`;
     case 'invalid_value':
       return `${path}: expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(got)}`;
     case 'invalid_union':

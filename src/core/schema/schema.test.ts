@@ -157,6 +157,143 @@ describe('student export errors: one specific message with its path', () => {
   });
 });
 
+/** The fixture as an activation-only student: no embeddings anywhere, check from raw activations. */
+function activationOnlyInput(): StudentExportInput {
+  const x = fixtureInput();
+  const rng = mulberry32(21);
+  return {
+    ...x,
+    model: { ...x.model, embeddingDim: null },
+    regions: { grid: 1, overlap: 0 },
+    classText: null,
+    conceptText: null,
+    ood: null,
+    domain: null,
+    training: { lambda: 1e-4, members: 2, seed: 7, heldOutFraction: 0.2 },
+    checkImages: null,
+    checkActivations: { raw: { rows: 3, cols: M, data: Float32Array.from({ length: 3 * M }, () => 0.2 + 0.05 * randNormal(rng)) }, ids: ['a', 'b', 'c'] },
+  };
+}
+const activationOnly = () => buildStudentExport(activationOnlyInput());
+function activationOnlyErrorAfter(mutate: (d: any) => void): string {
+  const d = structuredClone(activationOnly()) as any;
+  mutate(d);
+  const r = parseStudentExport(text(d));
+  return r.ok ? 'ok' : r.error;
+}
+
+describe('activation-only students (model.embeddingDim null)', () => {
+  it('build → serialise → parse round-trips, and the check block starts from the raw activations', () => {
+    const input = activationOnlyInput();
+    const doc = buildStudentExport(input);
+    const r = parseStudentExport(serializeStudentExport(doc));
+    if (!r.ok) throw new Error(r.error);
+    expect(r.value).toEqual(doc);
+    expect(doc.model.embeddingDim).toBeNull();
+    expect(doc.concepts.every((c) => c.textEmbedding === undefined)).toBe(true);
+    expect(doc.training).toEqual({ lambda: 1e-4, members: 2, seed: 7, heldOutFraction: 0.2 });
+    const d = decodeStudentExport(r.value);
+    expect(d.conceptText).toBeNull();
+    expect(d.D).toBeNull();
+    expect(d.classText).toBeNull();
+    expect(d.training).toEqual(input.training);
+    expect(d.ensemble.served.W).toEqual(input.ensemble.served.W);
+    // The check: â = (a − μ)/σ, z = W â + b, by hand for image 1.
+    const im = doc.check.images[1];
+    expect(im.id).toBe('b');
+    expect(im.embeddings).toBeUndefined();
+    expect(im.oodScore).toBeNull();
+    expect(decodeF32(im.activations)).toEqual(input.checkActivations!.raw.data.subarray(M, 2 * M));
+    const mu = input.stats.mu, sigma = input.stats.sigma, W = input.ensemble.served.W, b = input.ensemble.served.b;
+    const ahat = im.activations.map((a, j) => (a - mu[j]) / sigma[j]);
+    const z = [0, 1, 2].map((c) => ahat.reduce((acc, v, j) => acc + W[c * M + j] * v, b[c]));
+    ahat.forEach((v, j) => expect(im.standardized[j]).toBeCloseTo(v, 4));
+    z.forEach((v, c) => expect(im.logits[c]).toBeCloseTo(v, 4));
+    expect(im.prediction).toBe(z.indexOf(Math.max(...z)));
+  });
+
+  it('a tampered check block or weight is rejected with its path', () => {
+    expect(activationOnlyErrorAfter((d) => (d.check.images[2].logits[1] += 0.5))).toContain('check.images[2].logits[1]: the file says');
+    expect(activationOnlyErrorAfter((d) => (d.check.images[0].standardized[3] *= 2))).toContain('check.images[0].standardized[3]: the file says');
+    expect(activationOnlyErrorAfter((d) => (d.student.W[0] += 1))).toMatch(/^check\.images\[\d\]\.logits\[0\]: the file says/);
+    expect(activationOnlyErrorAfter((d) => (d.check.images[0].prediction = (d.check.images[0].prediction + 1) % 3))).toContain('check.images[0].prediction: the file says class');
+  });
+
+  it.each<[string, (d: any) => void, string]>([
+    ['concept text without embeddingDim', (d) => (d.concepts[1].textEmbedding = [1, 0, 0]), 'concepts[1].textEmbedding: not allowed in an activation-only file (model.embeddingDim is null); either set model.embeddingDim to 3'],
+    ['class text', (d) => (d.classes[0].textEmbedding = [1, 0]), 'classes[0].textEmbedding: not allowed in an activation-only file'],
+    ['ood block', (d) => (d.ood = { score: 'mcm-student', tau: 1, threshold: 0.5, calibrationN: 10 }), 'ood: not allowed in an activation-only file (model.embeddingDim is null): the MCM score needs image and text embeddings'],
+    ['domain on', (d) => (d.domain = { mode: 'source', temperature: 0.01, domains: [{ prompt: 'x', textEmbedding: [1], mu: [0, 0, 0, 0], sigma: [1, 1, 1, 1] }] }), 'domain: not allowed in an activation-only file'],
+    ['check embeddings', (d) => (d.check.images[1].embeddings = [1, 0]), 'check.images[1].embeddings: not allowed in an activation-only file'],
+    ['embeddingDim zero', (d) => (d.model.embeddingDim = 0), 'model.embeddingDim: must be >0, got 0'],
+    ['check activations short', (d) => d.check.images[0].activations.pop(), 'check.images[0].activations: expected 4 numbers (concepts), got 3'],
+  ])('mixing: %s', (_, mutate, message) => {
+    expect(activationOnlyErrorAfter(mutate)).toContain(message);
+  });
+
+  it("domain mode 'off' with no domains is allowed; so is a file without training", () => {
+    expect(activationOnlyErrorAfter((d) => (d.domain = { mode: 'off', temperature: 0.01, domains: [] }))).toBe('ok');
+    expect(activationOnlyErrorAfter((d) => delete d.training)).toBe('ok');
+    expect(activationOnlyErrorAfter((d) => (d.training = null))).toBe('ok');
+  });
+
+  it('with embeddingDim set, every concept needs a text embedding and every check image its embeddings', () => {
+    expect(errorAfter((d) => delete d.concepts[2].textEmbedding)).toBe(
+      'concepts[2].textEmbedding: missing; model.embeddingDim is 8, so every concept needs a text embedding of 8 numbers (only an activation-only file, with model.embeddingDim null, has none)',
+    );
+    expect(errorAfter((d) => delete d.check.images[1].embeddings)).toContain('check.images[1].embeddings: missing; model.embeddingDim is 8');
+    // An embedding file whose embeddingDim was nulled is pointed at the first text embedding.
+    expect(errorAfter((d) => (d.model.embeddingDim = null))).toContain('concepts[0].textEmbedding: not allowed in an activation-only file (model.embeddingDim is null); either set model.embeddingDim to 8');
+  });
+
+  it('build refuses contradictory inputs', () => {
+    const x = activationOnlyInput();
+    expect(() => buildStudentExport({ ...x, conceptText: fixtureInput().conceptText })).toThrow('model.embeddingDim is null (activation-only) but concept text embeddings were given');
+    expect(() => buildStudentExport({ ...x, model: { ...x.model, embeddingDim: 8 } })).toThrow('model.embeddingDim is 8 but there are no concept text embeddings');
+    expect(() => buildStudentExport({ ...x, checkImages: fixtureInput().checkImages })).toThrow('give check images or check activations, not both');
+    expect(() => buildStudentExport({ ...x, checkActivations: null, checkImages: fixtureInput().checkImages })).toThrow('give checkActivations instead of checkImages');
+    expect(() => buildStudentExport({ ...fixtureInput(), checkImages: null, checkActivations: x.checkActivations })).toThrow('give checkImages instead of checkActivations');
+    expect(() => buildStudentExport({ ...x, checkActivations: { raw: { rows: 1, cols: 3, data: new Float32Array(3) } } })).toThrow('check activations are 1×3, the export needs K×4');
+  });
+
+  it('computeCheckBlock takes exactly one of images or activations', () => {
+    const x = activationOnlyInput();
+    const base = { student: x.ensemble.served, stats: x.stats };
+    expect(() => computeCheckBlock(base)).toThrow('give exactly one');
+    expect(() => computeCheckBlock({ ...base, activations: x.checkActivations!.raw, ood: { score: 'mcm-student', tau: 1 } })).toThrow('an OOD score needs image embeddings');
+    expect(() => computeCheckBlock({ ...base, images: fixtureInput().checkImages!.images })).toThrow('needs the concept text embeddings');
+  });
+});
+
+describe('training block', () => {
+  it('round-trips on an embedding export too', () => {
+    const doc = buildStudentExport({ ...fixtureInput(), training: { lambda: 0, members: 2, seed: 0, heldOutFraction: 0.5 } });
+    const r = parseStudentExport(serializeStudentExport(doc));
+    if (!r.ok) throw new Error(r.error);
+    expect(r.value.training).toEqual({ lambda: 0, members: 2, seed: 0, heldOutFraction: 0.5 });
+    expect(decodeStudentExport(r.value).training).toEqual(r.value.training);
+    expect(decodeStudentExport(fixture()).training).toBeNull();
+  });
+
+  it.each<[string, (t: any) => void, string]>([
+    ['negative lambda', (t) => (t.lambda = -1), 'training.lambda: the L1 strength must be 0 or more, got -1'],
+    ['lambda as string', (t) => (t.lambda = '1e-4'), 'training.lambda: expected a finite number, got "1e-4"'],
+    ['zero members', (t) => (t.members = 0), 'training.members: must be at least 1, got 0'],
+    ['fractional members', (t) => (t.members = 2.5), 'training.members: expected a whole number, got 2.5'],
+    ['members disagree', (t) => (t.members = 20), 'training.members: says 20 members but student.members holds 2'],
+    ['fractional seed', (t) => (t.seed = 0.5), 'training.seed: expected a whole number, got 0.5'],
+    ['missing seed', (t) => delete t.seed, 'training.seed: missing (expected number)'],
+    ['held-out 0', (t) => (t.heldOutFraction = 0), 'training.heldOutFraction: must be strictly between 0 and 1, got 0'],
+    ['held-out 1', (t) => (t.heldOutFraction = 1), 'training.heldOutFraction: must be strictly between 0 and 1, got 1'],
+  ])('%s', (_, mutate, message) => {
+    expect(activationOnlyErrorAfter((d) => mutate(d.training))).toBe(message);
+  });
+
+  it('must be an object or null', () => {
+    expect(activationOnlyErrorAfter((d) => (d.training = 3))).toBe('training: expected an object, got 3');
+  });
+});
+
 describe('migrations', () => {
   // A fake version 0 that kept the served weights at the top level as `weights: {W, b}`.
   const fakeV0 = () => {

@@ -38,15 +38,21 @@ function* allProblems(doc: StudentExportV1): Generator<string | null> {
   yield size('model.preprocessing.std', pre.std.length, [3], 'R, G, B');
   for (let i = 0; i < pre.std.length; i++) yield positive(`model.preprocessing.std[${i}]`, pre.std[i]);
 
+  if (D === null) yield* activationOnlyProblems(doc);
   for (let j = 0; j < M; j++) {
     const c = doc.concepts[j];
-    yield size(`concepts[${j}].textEmbedding`, c.textEmbedding.length, [D], 'model.embeddingDim');
+    if (D !== null) {
+      if (!c.textEmbedding) {
+        yield `concepts[${j}].textEmbedding: missing; model.embeddingDim is ${D}, so every concept needs a text embedding of ${D} numbers (only an activation-only file, with model.embeddingDim null, has none)`;
+      } else yield size(`concepts[${j}].textEmbedding`, c.textEmbedding.length, [D], 'model.embeddingDim');
+    }
     yield positive(`concepts[${j}].sigma`, c.sigma);
   }
   for (let c = 0; c < C; c++) {
     const e = doc.classes[c].textEmbedding;
-    if (e) yield size(`classes[${c}].textEmbedding`, e.length, [D], 'model.embeddingDim');
-    else if (doc.ood?.score === 'mcm') yield `classes[${c}].textEmbedding: the 'mcm' OOD score needs a text embedding for every class`;
+    if (e) {
+      if (D !== null) yield size(`classes[${c}].textEmbedding`, e.length, [D], 'model.embeddingDim');
+    } else if (doc.ood?.score === 'mcm') yield `classes[${c}].textEmbedding: the 'mcm' OOD score needs a text embedding for every class`;
   }
 
   const s = doc.student;
@@ -67,12 +73,14 @@ function* allProblems(doc: StudentExportV1): Generator<string | null> {
     if (dm.mode !== 'off' && dm.domains.length === 0) yield `domain.domains: mode '${dm.mode}' needs at least one domain`;
     for (let d = 0; d < dm.domains.length; d++) {
       const x = dm.domains[d];
-      yield size(`domain.domains[${d}].textEmbedding`, x.textEmbedding.length, [D], 'model.embeddingDim');
+      if (D !== null) yield size(`domain.domains[${d}].textEmbedding`, x.textEmbedding.length, [D], 'model.embeddingDim');
       yield size(`domain.domains[${d}].mu`, x.mu.length, [M], 'concepts');
       yield size(`domain.domains[${d}].sigma`, x.sigma.length, [M], 'concepts');
       for (let j = 0; j < x.sigma.length; j++) yield positive(`domain.domains[${d}].sigma[${j}]`, x.sigma[j]);
     }
   }
+
+  if (doc.training) yield* trainingProblems(doc.training, s.members.W.length);
 
   const h = doc.metrics.heldOut;
   if (h) {
@@ -85,11 +93,49 @@ function* allProblems(doc: StudentExportV1): Generator<string | null> {
   for (let i = 0; i < doc.check.images.length; i++) {
     const im = doc.check.images[i];
     const p = `check.images[${i}]`;
-    yield size(`${p}.embeddings`, im.embeddings.length, [R, D], 'regions × model.embeddingDim');
+    if (D !== null) {
+      if (!im.embeddings) yield `${p}.embeddings: missing; model.embeddingDim is ${D}, so every check image needs its ${R}×${D} region embeddings (the check starts from them)`;
+      else yield size(`${p}.embeddings`, im.embeddings.length, [R, D], 'regions × model.embeddingDim');
+    }
     yield size(`${p}.activations`, im.activations.length, [M], 'concepts');
     yield size(`${p}.standardized`, im.standardized.length, [M], 'concepts');
     yield size(`${p}.logits`, im.logits.length, [C], 'classes');
     if (im.prediction >= C) yield `${p}.prediction: class ${im.prediction} does not exist (there are ${C})`;
+  }
+}
+
+/**
+ * An activation-only file (model.embeddingDim null) carries no embeddings of any kind and none
+ * of the blocks that need them. Reported per field, first the one that most likely shows the
+ * file is really an embedding file with a missing embeddingDim.
+ */
+function* activationOnlyProblems(doc: StudentExportV1): Generator<string | null> {
+  const why = 'not allowed in an activation-only file (model.embeddingDim is null)';
+  const j = doc.concepts.findIndex((c) => c.textEmbedding !== undefined);
+  if (j >= 0) {
+    const n = doc.concepts[j].textEmbedding!.length;
+    yield `concepts[${j}].textEmbedding: ${why}; either set model.embeddingDim to ${n} and give every concept a text embedding, or remove the concept text embeddings`;
+  }
+  const c = doc.classes.findIndex((k) => k.textEmbedding !== undefined);
+  if (c >= 0) yield `classes[${c}].textEmbedding: ${why}`;
+  if (doc.ood) yield `ood: ${why}: the MCM score needs image and text embeddings; set ood to null`;
+  const dm = doc.domain;
+  if (dm && (dm.mode !== 'off' || dm.domains.length > 0)) {
+    yield `domain: ${why}: domain calibration needs image and prompt embeddings; set domain to null (or mode 'off' with no domains)`;
+  }
+  const i = doc.check.images.findIndex((im) => im.embeddings !== undefined);
+  if (i >= 0) yield `check.images[${i}].embeddings: ${why}; the check of an activation-only file starts from its raw activations`;
+}
+
+/** λ ≥ 0, k ≥ 1 (and equal to the members stored, if any), 0 < held-out share < 1. */
+function* trainingProblems(t: NonNullable<StudentExportV1['training']>, storedMembers: number): Generator<string | null> {
+  if (!(t.lambda >= 0)) yield `training.lambda: the L1 strength must be 0 or more, got ${t.lambda}`;
+  if (t.members < 1) yield `training.members: must be at least 1, got ${t.members}`;
+  else if (storedMembers > 0 && storedMembers !== t.members) {
+    yield `training.members: says ${t.members} members but student.members holds ${storedMembers}`;
+  }
+  if (!(t.heldOutFraction > 0 && t.heldOutFraction < 1)) {
+    yield `training.heldOutFraction: must be strictly between 0 and 1, got ${t.heldOutFraction}`;
   }
 }
 
