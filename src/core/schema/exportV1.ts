@@ -11,8 +11,9 @@
  * concept activations (`concept-studio distill --activations A.npy …`) has no text embeddings and
  * no image model. Its predictor input is the M raw activations a_j themselves; the file then
  * holds no concept/class/domain text embeddings, no OOD block, no domain calibration and no
- * check-image embeddings (validate.ts enforces all-or-none). `embeddingDim: null`,
- * `training` and the optional `textEmbedding` / `embeddings` were added to version 1 without a
+ * check-image embeddings (validate.ts enforces all-or-none); `model.preprocessing` may be left
+ * out (there is no image encoder). `embeddingDim: null`, `training` and the optional
+ * `preprocessing` / `textEmbedding` / `embeddings` were added to version 1 without a
  * version bump: no file was ever written without those fields, so every earlier v1 file is
  * still a valid v1 file.
  */
@@ -104,7 +105,8 @@ export const studentExportV1 = z.object({
     /** D, or null for an activation-only student (no text or image embeddings anywhere). */
     embeddingDim: z.number().int().positive().nullable(),
     dtype: z.string().optional(),
-    preprocessing,
+    /** How images are prepared for the image encoder; required unless embeddingDim is null (no encoder). */
+    preprocessing: preprocessing.optional(),
   }),
   prompts: z.object({ templates: z.array(z.string().min(1)).min(1) }),
   regions: z.object({ grid: z.union([z.literal(1), z.literal(4), z.literal(9)]), overlap: finite.min(0).max(0.5) }),

@@ -105,7 +105,7 @@ describe('student export round trip', () => {
     const d = decodeStudentExport(r.value);
     expect(d.ensemble.served.W).toEqual(input.ensemble.served.W);
     expect(d.ensemble.members[1].b).toEqual(input.ensemble.members[1].b);
-    expect(d.conceptText.data).toEqual(input.conceptText.data);
+    expect(d.conceptText!.data).toEqual(input.conceptText!.data);
     expect(r.value.check.images).toHaveLength(2);
     expect(r.value.check.images[0].oodScore).not.toBeNull();
     expect(r.value.provenance.nodes.map((n) => n.action)).toEqual(['init', 'distill', 'quickEdit']);
@@ -235,12 +235,14 @@ describe('activation-only students (model.embeddingDim null)', () => {
     expect(activationOnlyErrorAfter((d) => (d.domain = { mode: 'off', temperature: 0.01, domains: [] }))).toBe('ok');
     expect(activationOnlyErrorAfter((d) => delete d.training)).toBe('ok');
     expect(activationOnlyErrorAfter((d) => (d.training = null))).toBe('ok');
+    expect(activationOnlyErrorAfter((d) => delete d.model.preprocessing)).toBe('ok');
   });
 
   it('with embeddingDim set, every concept needs a text embedding and every check image its embeddings', () => {
     expect(errorAfter((d) => delete d.concepts[2].textEmbedding)).toBe(
       'concepts[2].textEmbedding: missing; model.embeddingDim is 8, so every concept needs a text embedding of 8 numbers (only an activation-only file, with model.embeddingDim null, has none)',
     );
+    expect(errorAfter((d) => delete d.model.preprocessing)).toContain('model.preprocessing: missing; a file with image embeddings (model.embeddingDim 8)');
     expect(errorAfter((d) => delete d.check.images[1].embeddings)).toContain('check.images[1].embeddings: missing; model.embeddingDim is 8');
     // An embedding file whose embeddingDim was nulled is pointed at the first text embedding.
     expect(errorAfter((d) => (d.model.embeddingDim = null))).toContain('concepts[0].textEmbedding: not allowed in an activation-only file (model.embeddingDim is null); either set model.embeddingDim to 8');

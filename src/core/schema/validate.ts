@@ -34,9 +34,13 @@ function* allProblems(doc: StudentExportV1): Generator<string | null> {
   const D = doc.model.embeddingDim;
   const R = regionCount(doc.regions.grid);
   const pre = doc.model.preprocessing;
-  yield size('model.preprocessing.mean', pre.mean.length, [3], 'R, G, B');
-  yield size('model.preprocessing.std', pre.std.length, [3], 'R, G, B');
-  for (let i = 0; i < pre.std.length; i++) yield positive(`model.preprocessing.std[${i}]`, pre.std[i]);
+  if (pre) {
+    yield size('model.preprocessing.mean', pre.mean.length, [3], 'R, G, B');
+    yield size('model.preprocessing.std', pre.std.length, [3], 'R, G, B');
+    for (let i = 0; i < pre.std.length; i++) yield positive(`model.preprocessing.std[${i}]`, pre.std[i]);
+  } else if (D !== null) {
+    yield `model.preprocessing: missing; a file with image embeddings (model.embeddingDim ${D}) must say how images are prepared for its encoder (only an activation-only file, with model.embeddingDim null, may leave it out)`;
+  }
 
   if (D === null) yield* activationOnlyProblems(doc);
   for (let j = 0; j < M; j++) {
