@@ -147,6 +147,9 @@ export function createJsKernel(A: Mat, P: Mat): StudentKernel {
 
   return {
     name: 'js',
+    // Float64 sums, but over float32 logits, and the solver forms some logits by linear
+    // combination: two routes to the same point's loss differ by ~1e-8 relative.
+    lossEps: 1e-7,
     N,
     M,
     C,

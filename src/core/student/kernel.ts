@@ -50,6 +50,11 @@ export interface StudentKernel {
   readonly N: number;
   readonly M: number;
   readonly C: number;
+  /**
+   * Relative accuracy of the losses it returns (default 1e-6, float32 sums). The solver's
+   * sufficient-decrease test allows this much slack, so it must not be set optimistically.
+   */
+  readonly lossEps?: number;
   /** Z = A·Wᵀ + b for W (J×M), b (J), and the loss of every column at Z. */
   forward(W: Float32Array, b: Float32Array, cols: ColumnSet, rowW: RowWeights): Promise<ForwardResult>;
   /**

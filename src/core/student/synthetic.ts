@@ -22,6 +22,11 @@ export interface SyntheticOptions {
   scale?: number;
   /** Weight of the nonlinear part of the teacher's logits (default 0.3). */
   nonlinear?: number;
+  /**
+   * 'softmax' (default): a multi-class teacher, as real classifiers are. 'sigmoid': independent
+   * per-class probabilities, for which the planted model is itself the one-vs-rest optimum.
+   */
+  teacher?: 'softmax' | 'sigmoid';
 }
 
 export interface SyntheticProblem {
@@ -85,6 +90,10 @@ export function syntheticProblem(o: SyntheticOptions): SyntheticProblem {
       s += nl * scale * A[i * M + ((c * 7) % M)] * A[i * M + ((c * 13 + 1) % M)];
       t[c] = s;
       max = Math.max(max, s);
+    }
+    if (o.teacher === 'sigmoid') {
+      for (let c = 0; c < C; c++) P[i * C + c] = 1 / (1 + Math.exp(-t[c]));
+      continue;
     }
     let sum = 0;
     for (let c = 0; c < C; c++) sum += (t[c] = Math.exp(t[c] - max));
