@@ -136,17 +136,20 @@ export function createEmbedApi(deps: EmbedDeps) {
       let computed = 0;
       const t0 = Date.now();
       let lastReport = 0;
-      const report = (done: number, force = false) => {
+      // Across a worker boundary the callback is a Comlink proxy on its own port, so its messages
+      // can overtake or trail the result; the final report is awaited so it arrives first.
+      const report = async (done: number, force = false) => {
         const now = Date.now();
         if (!onProgress || (!force && now - lastReport < 100)) return;
         lastReport = now;
         const rate = computed > 0 ? computed / Math.max((now - t0) / 1000, 1e-3) : 0;
-        onProgress({
+        const sent: unknown = onProgress({
           stage: done === files.length ? 'done' : 'embedding', done, total: files.length, cached, failed: errors.length,
           imagesPerSecond: rate, etaSeconds: rate > 0 ? (files.length - done) / rate : null,
         });
+        if (done === files.length) await sent;
       };
-      report(0, true);
+      await report(0, true);
       for (let start = 0; start < files.length; start += batch) {
         const idx = Array.from({ length: Math.min(batch, files.length - start) }, (_, k) => start + k);
         const keys = await Promise.all(idx.map(async (i) => deps.cacheKey({ model: m.id, dtype: m.dtype, regions, hash: await deps.hash(files[i].bytes) })));
@@ -179,7 +182,7 @@ export function createEmbedApi(deps: EmbedDeps) {
           });
           await store?.putMany(entries);
         }
-        report(start + idx.length, start + idx.length === files.length);
+        await report(start + idx.length, start + idx.length === files.length);
       }
       const ids = files.filter((_, i) => ok[i]).map((f) => f.id);
       const embeddings = new Float32Array(ids.length * R * D);

@@ -1,7 +1,7 @@
-import jpeg from 'jpeg-js';
 import { decodePng } from './png.ts';
 import { decodeBmp } from './bmp.ts';
 import { decodeGif } from './gif.ts';
+import { decodeJpeg } from './jpeg.ts';
 import { applyOrientation, jpegOrientation } from './orientation.ts';
 import {
   ImageDecodeError, type DecodeOptions, type DecodedImage, type ImageFormat, type PlatformDecoder, type RgbImage,
@@ -111,17 +111,6 @@ export async function decodeImage(bytes: Uint8Array, name: string, opts: DecodeO
   }
   const upright = applyOrientation(img, orientation);
   return { ...upright, format, storedWidth: img.width, storedHeight: img.height, orientation };
-}
-
-function decodeJpeg(bytes: Uint8Array, maxPixels: number): RgbImage {
-  const j = jpeg.decode(bytes, {
-    useTArray: true,
-    formatAsRGBA: false,
-    tolerantDecoding: false,
-    maxResolutionInMP: Math.ceil(maxPixels / 1e6),
-    maxMemoryUsageInMB: 1024,
-  });
-  return { width: j.width, height: j.height, data: j.data as Uint8Array };
 }
 
 async function decodeWithPlatform(bytes: Uint8Array, format: ImageFormat): Promise<RgbImage> {
