@@ -47,16 +47,16 @@ describe('onnx protobuf writer', () => {
     expect(Number(model.irVersion)).toBe(8);
     expect(model.opsetImport[0].version).toEqual(expect.anything());
     expect(Number(model.opsetImport[0].version)).toBe(g.opset);
-    const graph = model.graph!;
+    const graph = model.graph as onnx.GraphProto; // decoded messages have every repeated field
     expect(graph.node.map((n) => n.opType)).toEqual(g.nodes.map((n) => n.op));
-    expect(graph.node[0].attribute[0].name).toBe('transB');
-    expect(Number(graph.node[0].attribute[0].i)).toBe(1);
-    const A = graph.initializer.find((t) => t.name === 'A')!;
+    expect((graph.node[0] as onnx.NodeProto).attribute[0].name).toBe('transB');
+    expect(Number((graph.node[0] as onnx.NodeProto).attribute[0].i)).toBe(1);
+    const A = graph.initializer.find((t) => t.name === 'A') as onnx.TensorProto;
     expect(A.dims.map(Number)).toEqual([N, M]);
     const raw = A.rawData!;
     expect(Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)))).toEqual(Array.from(pr.A.data));
-    const W = graph.input.find((v) => v.name === 'W')!;
-    expect(W.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['J', M]);
+    const W = graph.input.find((v) => v.name === 'W') as onnx.ValueInfoProto;
+    expect((W.type!.tensorType!.shape!.dim ?? []).map((d) => d.dimParam || Number(d.dimValue))).toEqual(['J', M]);
   });
 });
 
