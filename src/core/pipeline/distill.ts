@@ -8,7 +8,7 @@ import { conceptStats, standardise } from '../concepts/stats.ts';
 import { trainHeldOutSplit } from '../metrics/split.ts';
 import { computeMetrics } from '../metrics/metrics.ts';
 import { fitEnsemble, refitWithBounds, DEFAULT_LAMBDA } from '../student/fit.ts';
-import type { DistillInput, DistillResult, RunOptions, TuneInput, TuneResult } from './types.ts';
+import type { DistillInput, DistillResult, RunOptions, Split, TuneInput, TuneResult } from './types.ts';
 
 export const DEFAULT_HOLDOUT = 0.2;
 export const DEFAULT_MEMBERS = 20;
@@ -39,12 +39,20 @@ export function predictAll(Ahat: Mat, ensemble: Ensemble): Int32Array {
   return argmaxRows(logits(Ahat, ensemble.served));
 }
 
+/**
+ * The distillation / held-out split, reproducible from (teacher, fraction, seed) alone — which is
+ * how a later tune (another session, the command line) finds the same split again. Stratified by
+ * the teacher's label so every class the teacher uses is on both sides.
+ */
+export function distillSplit(teacher: Mat, heldOutFraction = DEFAULT_HOLDOUT, seed = 0): Split {
+  return trainHeldOutSplit(argmaxRows(teacher), { heldOutFraction, seed });
+}
+
 export async function distill(input: DistillInput, opts: RunOptions = {}): Promise<DistillResult> {
   const { raw, teacher, labels } = input;
   checkInputs(raw, teacher, labels);
   const teacherLabels = argmaxRows(teacher);
-  // Stratify by the teacher's label so every class the teacher uses is on both sides.
-  const split = trainHeldOutSplit(teacherLabels, { heldOutFraction: input.holdout ?? DEFAULT_HOLDOUT, seed: input.seed ?? 0 });
+  const split = distillSplit(teacher, input.holdout ?? DEFAULT_HOLDOUT, input.seed ?? 0);
   const stats = conceptStats(raw, split.train);
   const Ahat = standardise(raw, stats);
   const ensemble = await fitEnsemble(takeRows(Ahat, split.train), takeRows(teacher, split.train), {

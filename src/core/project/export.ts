@@ -28,6 +28,8 @@ export interface ExportSetup {
   checkActivations?: StudentExportInput['checkActivations'];
   /** How the student was fitted (λ, members, seed, held-out share); recorded for `tune`. */
   training?: StudentExportInput['training'];
+  /** Tuning bounds in force (the studio's current box), written as the export's tuning block. */
+  box?: StudentExportInput['box'];
 }
 
 /** Build the export of the session's current (head) state; throws if it has no student yet. */
@@ -62,6 +64,7 @@ export function exportSession(session: Session, setup: ExportSetup): StudentExpo
     metrics: { splits: setup.splits, heldOut: s.metrics },
     provenance: provenanceToJson(session.history),
     training: setup.training ?? null,
+    box: setup.box ?? null,
     checkImages: setup.checkImages ?? null,
     checkActivations: setup.checkActivations ?? null,
   });

@@ -4,12 +4,12 @@
  * studio can never write a file it would refuse to read.
  */
 
-import type { ConceptStats, Ensemble, Mat, Metrics } from '../types.ts';
+import type { Box, ConceptStats, Ensemble, Mat, Metrics } from '../types.ts';
 import type { HistoryTree } from '../history/types.ts';
 import type { Diffable } from '../history/diff.ts';
 import type { RegionEmbeddings } from '../concepts/activations.ts';
-import { CURRENT_VERSION, STUDENT_FORMAT, regionCount, type ProvenanceNodeJson, type StudentExportV1, type TrainingJson } from './exportV1.ts';
-import { decodeF32, encodeF32, stringifyCompact } from './numbers.ts';
+import { CURRENT_VERSION, STUDENT_FORMAT, regionCount, type ProvenanceNodeJson, type StudentExportV1, type TrainingJson, type TuningJson } from './exportV1.ts';
+import { decodeF32, encodeF32, shortestFloat32, stringifyCompact } from './numbers.ts';
 import { computeCheckBlock, type CheckDomain, type CheckOod } from './checkBlock.ts';
 import { validateStudentDocument } from './parse.ts';
 
@@ -39,6 +39,8 @@ export interface StudentExportInput {
   provenance: V1['provenance'];
   /** How the student was fitted (λ, k, seed, held-out share), so `tune` can rebuild the split. */
   training?: V1['training'];
+  /** Tuning bounds in force (C×M box; ±Infinity = free); only constrained weights are written. */
+  box?: Box | null;
   /** Reference images for the check block (N×R×D, region 0 = full image); a handful is enough. */
   checkImages?: { images: RegionEmbeddings; ids?: string[] } | null;
   /**
@@ -131,6 +133,7 @@ export function buildStudentExport(x: StudentExportInput): StudentExportV1 {
         }
       : null,
     ...(x.training ? { training: { ...x.training } } : {}),
+    ...(x.box ? { tuning: boxToJson(x.box, e.served.M) } : {}),
     teacher: x.teacher,
     metrics: x.metrics,
     provenance: x.provenance,
@@ -196,6 +199,31 @@ export interface DecodedStudent {
   domain: CheckDomain | null;
   /** How the student was fitted, when the file says. */
   training: TrainingJson | null;
+  /** Tuning bounds in force (C×M), or null when nothing was tuned. */
+  box: Box | null;
+}
+
+/** The constrained entries of a box, as the export stores them. */
+export function boxToJson(box: Box, M: number): TuningJson {
+  const bounds: TuningJson['bounds'] = [];
+  for (let q = 0; q < box.lo.length; q++) {
+    const lo = box.lo[q];
+    const hi = box.hi[q];
+    if (lo === -Infinity && hi === Infinity) continue;
+    bounds.push({ class: Math.floor(q / M), concept: q % M, lo: lo === -Infinity ? null : shortestFloat32(lo), hi: hi === Infinity ? null : shortestFloat32(hi) });
+  }
+  return { bounds };
+}
+
+/** A C×M box from the export's bounds (free where not listed). */
+export function boxFromJson(t: TuningJson, C: number, M: number): Box {
+  const lo = new Float32Array(C * M).fill(-Infinity);
+  const hi = new Float32Array(C * M).fill(Infinity);
+  for (const b of t.bounds) {
+    lo[b.class * M + b.concept] = b.lo ?? -Infinity;
+    hi[b.class * M + b.concept] = b.hi ?? Infinity;
+  }
+  return { lo, hi };
 }
 
 export function decodeStudentExport(doc: StudentExportV1): DecodedStudent {
@@ -222,5 +250,6 @@ export function decodeStudentExport(doc: StudentExportV1): DecodedStudent {
         }
       : null,
     training: doc.training ?? null,
+    box: doc.tuning ? boxFromJson(doc.tuning, C, M) : null,
   };
 }

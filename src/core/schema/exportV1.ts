@@ -146,6 +146,15 @@ export const studentExportV1 = z.object({
     .object({ lambda: finite, members: z.number().int(), seed: z.number().int(), heldOutFraction: finite })
     .nullable()
     .optional(),
+  /**
+   * Tuning bounds in force (METHODS §5): every weight a tune or ban constrained, as the interval
+   * [lo, hi] the refit projects it into (null = unbounded on that side). A later refit keeps
+   * them, so a banned concept stays banned. Absent/null when nothing was tuned.
+   */
+  tuning: z
+    .object({ bounds: z.array(z.object({ class: count, concept: count, lo: finite.nullable(), hi: finite.nullable() })) })
+    .nullable()
+    .optional(),
   teacher: z.object({
     kind: z.enum(['onnx', 'zero-shot', 'file', 'http', 'labels']),
     name: z.string().min(1),
@@ -166,4 +175,5 @@ export type StudentExportV1 = z.infer<typeof studentExportV1>;
 export type StudentExport = StudentExportV1;
 export type CheckImage = z.infer<typeof checkImage>;
 export type TrainingJson = NonNullable<StudentExportV1['training']>;
+export type TuningJson = NonNullable<StudentExportV1['tuning']>;
 export type ProvenanceNodeJson = z.infer<typeof provenanceNode>;

@@ -6,3 +6,4 @@ export * from './validate.ts';
 export * from './checkBlock.ts';
 export * from './parse.ts';
 export * from './build.ts';
+export * from './update.ts';

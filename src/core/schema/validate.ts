@@ -85,6 +85,26 @@ function* allProblems(doc: StudentExportV1): Generator<string | null> {
   }
 
   if (doc.training) yield* trainingProblems(doc.training, s.members.W.length);
+  if (doc.tuning) {
+    const seen = new Set<number>();
+    for (let k = 0; k < doc.tuning.bounds.length; k++) {
+      const t = doc.tuning.bounds[k];
+      const p = `tuning.bounds[${k}]`;
+      if (t.class >= C) yield `${p}.class: class ${t.class} does not exist (there are ${C})`;
+      else if (t.concept >= M) yield `${p}.concept: concept ${t.concept} does not exist (there are ${M})`;
+      else if (t.lo !== null && t.hi !== null && t.lo > t.hi) yield `${p}: lo ${t.lo} is above hi ${t.hi}`;
+      else if (seen.has(t.class * M + t.concept)) yield `${p}: class ${t.class}, concept ${t.concept} is bounded twice`;
+      else {
+        seen.add(t.class * M + t.concept);
+        // The served weight must lie in its box, or the file contradicts itself.
+        const w = s.W[t.class * M + t.concept];
+        const tol = 1e-6 * Math.max(1, Math.abs(w));
+        if ((t.lo !== null && w < t.lo - tol) || (t.hi !== null && w > t.hi + tol)) {
+          yield `${p}: student.W[${t.class * M + t.concept}] = ${w} lies outside its tuning bounds [${t.lo ?? '−∞'}, ${t.hi ?? '+∞'}]`;
+        }
+      }
+    }
+  }
 
   const h = doc.metrics.heldOut;
   if (h) {
