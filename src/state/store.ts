@@ -24,6 +24,12 @@ export interface ProjectSlice {
   headPred: Int32Array | null;
   /** Predictions at the parent of a merging drag node. */
   mergeBasePred: Int32Array | null;
+  /**
+   * Bumped when the student has stopped changing: at once after a click-sized change, ~150 ms
+   * after the last move of a drag. Secondary views (History, Compare) follow this instead of
+   * liveVersion so a drag only re-renders what the drag changes.
+   */
+  settled: number;
   env: EnvInfo;
 }
 
@@ -73,7 +79,20 @@ export function createStudioStore(opts: StoreOptions = {}): StudioStore {
         void opts.save?.(get());
       }, opts.saveDelayMs ?? 600);
     };
-    const commit = (action: StudioAction) => commitAction(set, get, action, scheduleSave);
+    let settleTimer: ReturnType<typeof setTimeout> | null = null;
+    const settle = () => {
+      settleTimer = null;
+      set({ settled: get().settled + 1 });
+    };
+    const commit = (action: StudioAction) => {
+      const before = get();
+      commitAction(set, get, action, scheduleSave);
+      const after = get();
+      if (after.liveVersion === before.liveVersion && after.tree === before.tree && after.dataset === before.dataset) return;
+      if (settleTimer) clearTimeout(settleTimer);
+      if (action.type === 'quickEdit') settleTimer = setTimeout(settle, 150);
+      else settle();
+    };
     return {
       dataset: null,
       ensemble: null,
@@ -82,6 +101,7 @@ export function createStudioStore(opts: StoreOptions = {}): StudioStore {
       metrics: null,
       headPred: null,
       mergeBasePred: null,
+      settled: 0,
       env: { models: [], modelId: '', device: null, engine: 'main-thread stand-in', demoAvailable: false },
       tree: emptyTree(),
       ui: initialUi(),

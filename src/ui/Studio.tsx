@@ -19,8 +19,10 @@ function isTextField(el: Element | null): boolean {
 }
 
 export function UndoRedo() {
-  const canUndo = useStudio((s) => undoTarget(s.tree) != null);
-  const canRedo = useStudio((s) => redoTarget(s.tree) != null);
+  useStudio((s) => s.settled);
+  const tree = studio().tree;
+  const canUndo = undoTarget(tree) != null;
+  const canRedo = redoTarget(tree) != null;
   return (
     <>
       <button disabled={!canUndo} onClick={() => studio().commit({ type: 'undo' })} aria-keyshortcuts="Control+Z Meta+Z" title="Undo (Ctrl/⌘+Z)">↶ Undo</button>

@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect } from 'react';
+import { useEffect } from 'react';
 import { studio, useShallow, useStudio } from '../../state/useStudio.ts';
 import { Panel } from '../components/Panel.tsx';
 import { DivergingBars } from '../components/DivergingBars.tsx';
@@ -28,7 +28,7 @@ export function CompareView() {
   const live = useStudio((s) => s.live);
   const cmp = useStudio((s) => s.ui.compare);
   const { proposal, factor, busy } = useStudio(useShallow((s) => ({ proposal: s.ui.proposal, factor: s.ui.tuneFactor, busy: s.busy })));
-  useDeferredValue(useStudio((s) => s.liveVersion));
+  useStudio((s) => s.settled);
 
   // A sensible first pair: a misaligned held-out image, and one the teacher puts in the same class.
   useEffect(() => {

@@ -28,7 +28,7 @@ export const Thumb = memo(function Thumb(props: {
   if (url) {
     const scale = 64 / bw;
     return (
-      <div className="thumb" role="img" aria-label={alt} style={{
+      <div className="thumb" {...(alt ? { role: 'img', 'aria-label': alt } : { 'aria-hidden': true })} style={{
         width: size, height: size, backgroundImage: `url(${url})`, backgroundSize: `${size * scale}px ${size * scale}px`,
         backgroundPosition: `${(-bx / 64) * size * scale}px ${(-by / 64) * size * scale}px`,
       }} />
@@ -39,7 +39,7 @@ export const Thumb = memo(function Thumb(props: {
   const jitter = ((i * 2654435761) >>> 0) / 4294967296;
   const rot = Math.round(jitter * 90);
   return (
-    <svg className="thumb" width={size} height={size} viewBox={`${bx} ${by} ${bw} ${bh}`} role="img" aria-label={alt}>
+    <svg className="thumb" width={size} height={size} viewBox={`${bx} ${by} ${bw} ${bh}`} {...(alt ? { role: 'img', 'aria-label': alt } : { 'aria-hidden': true })}>
       <rect width={64} height={64} fill={BG[a.background]} />
       {a.background === 1 && [8, 24, 40, 56].map((y) => <rect key={y} y={y} width={64} height={2} fill="#5b616b" />)}
       {a.background === 2 && [10, 27, 45].map((y) => <path key={y} d={`M0 ${y} Q32 ${y + 5} 64 ${y - 2}`} stroke="#8b6138" fill="none" />)}

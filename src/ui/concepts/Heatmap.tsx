@@ -3,6 +3,16 @@ import { fmtW } from '../../state/format.ts';
 import { weightColor } from '../components/colors.ts';
 
 const LABEL_W = 84;
+
+function prepare(cv: HTMLCanvasElement, w: number, h: number): CanvasRenderingContext2D {
+  const dpr = window.devicePixelRatio || 1;
+  if (cv.width !== Math.round(w * dpr)) cv.width = Math.round(w * dpr);
+  if (cv.height !== Math.round(h * dpr)) cv.height = Math.round(h * dpr);
+  const g = cv.getContext('2d')!;
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, w, h);
+  return g;
+}
 const CELL_H = 15;
 
 /**
@@ -17,6 +27,7 @@ export function Heatmap(props: {
   const { W, M, classes, concepts, order, cls, concept, max } = props;
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
+  const labels = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(600);
   const [cursor, setCursor] = useState<[number, number] | null>(null);
   const C = classes.length;
@@ -35,25 +46,17 @@ export function Heatmap(props: {
     return () => ro.disconnect();
   }, []);
 
+  // Two layers: labels change only with order/selection; cells repaint on every slider move.
   useEffect(() => {
-    const cv = canvas.current;
+    const cv = labels.current;
     if (!cv) return;
-    const dpr = window.devicePixelRatio || 1;
-    if (cv.width !== Math.round(w * dpr)) cv.width = Math.round(w * dpr);
-    if (cv.height !== Math.round(h * dpr)) cv.height = Math.round(h * dpr);
-    const g = cv.getContext('2d')!;
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.clearRect(0, 0, w, h);
+    const g = prepare(cv, w, h);
     g.font = '11px system-ui, sans-serif';
     g.textBaseline = 'middle';
+    g.textAlign = 'right';
     for (let c = 0; c < C; c++) {
       g.fillStyle = c === cls ? '#0f766e' : '#1d2330';
-      g.textAlign = 'right';
       g.fillText(classes[c], LABEL_W - 6, top + c * CELL_H + CELL_H / 2);
-      for (let k = 0; k < order.length; k++) {
-        g.fillStyle = weightColor(W[c * M + order[k]], max);
-        g.fillRect(LABEL_W + k * cw, top + c * CELL_H, cw - 1, CELL_H - 1);
-      }
     }
     if (showCols) {
       g.textAlign = 'left';
@@ -67,6 +70,18 @@ export function Heatmap(props: {
         g.restore();
       }
     }
+  }, [C, classes, concepts, order, cls, concept, cw, w, h, top, showCols]);
+
+  useEffect(() => {
+    const cv = canvas.current;
+    if (!cv) return;
+    const g = prepare(cv, w, h);
+    for (let c = 0; c < C; c++) {
+      for (let k = 0; k < order.length; k++) {
+        g.fillStyle = weightColor(W[c * M + order[k]], max);
+        g.fillRect(LABEL_W + k * cw, top + c * CELL_H, cw - 1, CELL_H - 1);
+      }
+    }
     // Selected class row and concept column outlines, then the keyboard cursor.
     g.strokeStyle = '#0f766e';
     g.lineWidth = 1.5;
@@ -78,7 +93,7 @@ export function Heatmap(props: {
       g.lineWidth = 2;
       g.strokeRect(LABEL_W + cursor[1] * cw, top + cursor[0] * CELL_H, cw - 1, CELL_H - 1);
     }
-  }, [W, props.version, M, C, classes, concepts, order, cls, concept, max, cw, w, h, top, showCols, cursor]);
+  }, [W, props.version, M, C, order, cls, concept, max, cw, w, h, top, cursor]);
 
   const cellAt = (e: React.MouseEvent): [number, number] | null => {
     const r = canvas.current!.getBoundingClientRect();
@@ -105,9 +120,11 @@ export function Heatmap(props: {
   return (
     <div className="heatmap-wrap" ref={wrap} tabIndex={0} role="group" onKeyDown={onKey} onBlur={() => setCursor(null)}
       aria-label="Weight heatmap, classes by concepts. Arrow keys move, Enter selects the class and concept." aria-describedby="heat-caption">
+      <div style={{ position: 'relative', width: w, height: h }}>
+      <canvas ref={labels} style={{ position: 'absolute', inset: 0, width: w, height: h }} aria-hidden="true" />
       <canvas
         ref={canvas}
-        style={{ width: w, height: h, display: 'block', cursor: 'pointer' }}
+        style={{ position: 'absolute', inset: 0, width: w, height: h, display: 'block', cursor: 'pointer' }}
         aria-hidden="true"
         onMouseMove={(e) => setCursor(cellAt(e))}
         onMouseLeave={() => setCursor(null)}
@@ -116,6 +133,7 @@ export function Heatmap(props: {
           if (at) props.onSelect(at[0], order[at[1]]);
         }}
       />
+      </div>
       <div className="heat-caption num" id="heat-caption" aria-live="off">
         {shown
           ? `${classes[shown[0]]} × ${concepts[order[shown[1]]]}: ${fmtW(W[shown[0] * M + order[shown[1]]])}`

@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { fmtDelta } from '../../state/format.ts';
 import { studio, useStudio } from '../../state/useStudio.ts';
 import { Panel } from '../components/Panel.tsx';
@@ -10,7 +10,9 @@ const ICON: Record<string, string> = { load: '●', distill: '◆', quickEdit: '
 
 /** The provenance tree, laid out by d3-hierarchy and drawn by React into its own SVG. */
 export function HistoryView() {
-  const tree = useDeferredValue(useStudio((s) => s.tree));
+  // Follows `settled`, not every drag move: the tree is redrawn when a step is done.
+  useStudio((s) => s.settled);
+  const tree = studio().tree;
   const sel = useStudio((s) => s.ui.historySel);
   const cmp = useStudio((s) => s.ui.historyCompare);
   const layout = useMemo(() => layoutTree(tree), [tree]);
@@ -27,27 +29,28 @@ export function HistoryView() {
     <Panel id="history" title="History" flush style={{ flex: '45 1 0' }} sub={`${tree.order.length} steps`} tools={<UndoRedo />}>
       <div className="tree" ref={scroller} style={{ flex: 1, overflow: 'auto', minHeight: 0 }}>
         <svg width={Math.max(layout.width, 200)} height={layout.height} role="tree" aria-label="Provenance tree">
+          <defs><clipPath id="hist-clip"><rect x={-10} y={-12} width={COL - 14} height={24} /></clipPath></defs>
           {layout.links.map((l) => (
             <path key={l.to.id} className="link" d={`M${l.from.x},${l.from.y} C${l.from.x},${(l.from.y + l.to.y) / 2} ${l.to.x},${(l.from.y + l.to.y) / 2} ${l.to.x},${l.to.y}`} />
           ))}
           {layout.nodes.map((n) => {
             const parent = n.node.parentId ? tree.nodes[n.node.parentId] : null;
             const d = parent ? n.node.metricsAfter.fidelity - parent.metricsAfter.fidelity : null;
-            const label = n.node.label.length > 24 ? n.node.label.slice(0, 23) + '…' : n.node.label;
             const cls = `node${n.id === head ? ' head' : ''}${n.id === shown ? ' sel' : ''}${n.id === cmp ? ' cmp' : ''}`;
             return (
               <g key={n.id} className={cls} transform={`translate(${n.x},${n.y})`} role="treeitem" tabIndex={0}
-                aria-selected={n.id === shown}
-                aria-label={`${n.node.label}${d != null ? `, fidelity ${fmtDelta(d)} points` : ''}${n.id === head ? ', current' : ''}`}
+                aria-selected={n.id === shown} aria-current={n.id === head ? 'step' : undefined}
                 onClick={(e) => studio().setUi(e.shiftKey ? { historyCompare: n.id } : { historySel: n.id })}
                 onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); studio().setUi({ historySel: n.id }); } }}
                 style={{ cursor: 'pointer' }}>
                 <title>{n.node.label}</title>
                 <rect className="hit" x={-8} y={-ROW / 2 + 2} width={COL - 6} height={ROW - 4} rx={4} fill="transparent" />
                 <circle r={5} />
-                <text x={10} y={4}>
-                  <tspan fill="#8a929e">{ICON[n.node.action] ?? '•'} </tspan>{label}
-                  {d != null && Math.abs(d) >= 5e-4 && <tspan fill={d > 0 ? 'var(--pos)' : 'var(--neg)'} fontSize={10}> {fmtDelta(d)}</tspan>}
+                {/* The full label is the accessible name; the clip only trims what is drawn. */}
+                <text x={10} y={4} clipPath="url(#hist-clip)">
+                  <tspan fill="#8a929e">{ICON[n.node.action] ?? '•'} </tspan>
+                  {d != null && Math.abs(d) >= 5e-4 && <tspan fill={d > 0 ? 'var(--pos)' : 'var(--neg)'} fontSize={10}>{fmtDelta(d)} </tspan>}
+                  {n.node.label}
                 </text>
               </g>
             );

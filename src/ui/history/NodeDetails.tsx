@@ -23,7 +23,8 @@ function predict(ds: Dataset, s: Snapshot): Int32Array {
 
 export function NodeDetails({ id }: { id: string }) {
   const ds = useStudio((s) => s.dataset)!;
-  const tree = useStudio((s) => s.tree);
+  useStudio((s) => s.settled);
+  const tree = studio().tree;
   const cmpId = useStudio((s) => s.ui.historyCompare);
   const node = tree.nodes[id];
   const parent = node?.parentId ? tree.nodes[node.parentId] : null;

@@ -7,7 +7,7 @@ export interface LaidNode { id: string; x: number; y: number; node: HistoryNode;
 export interface LaidLink { from: LaidNode; to: LaidNode; }
 
 export const ROW = 26;
-export const COL = 150;
+export const COL = 180;
 
 export function layoutTree(t: HistoryTree): { nodes: LaidNode[]; links: LaidLink[]; width: number; height: number } {
   const list = t.order.map((id) => t.nodes[id]);

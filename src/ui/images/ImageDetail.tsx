@@ -7,7 +7,7 @@ import { DivergingBars } from '../components/DivergingBars.tsx';
 export function ImageDetail({ i }: { i: number }) {
   const ds = useStudio((s) => s.dataset)!;
   const live = useStudio((s) => s.live)!;
-  useStudio((s) => s.liveVersion);
+  useStudio((s) => s.settled);
   const [clsSel, setCls] = useState<number | null>(null);
   const { C, M } = ds;
   const s = live.pred[i];

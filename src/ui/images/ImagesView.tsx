@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo } from 'react';
+import { useMemo } from 'react';
 import { studio, useShallow, useStudio } from '../../state/useStudio.ts';
 import type { GalleryFilter } from '../../state/types.ts';
 import { Panel } from '../components/Panel.tsx';
@@ -9,8 +9,7 @@ import { describeFilter, filteredImages } from './filter.ts';
 export function ImagesView() {
   const ds = useStudio((s) => s.dataset);
   const { live, filter, heldOutOnly, image } = useStudio(useShallow((s) => ({ live: s.live, filter: s.ui.filter, heldOutOnly: s.ui.heldOutOnly, image: s.ui.image })));
-  // Filtering and re-rendering the grid can lag a frame behind a slider without anyone noticing.
-  const version = useDeferredValue(useStudio((s) => s.liveVersion));
+  const version = useStudio((s) => s.liveVersion);
   const head = useStudio((s) => s.tree.head);
   const items = useMemo(() => filteredImages(studio(), filter, heldOutOnly),
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -1,8 +1,14 @@
+import { memo } from 'react';
 import { studio, useStudio } from '../../state/useStudio.ts';
 import { countColor } from '../components/colors.ts';
 
 /** C×C counts; rows = reference (teacher or truth), cols = student. Cells filter the Images view. */
-export function ConfusionMatrix(props: { matrix: 'teacher' | 'truth'; counts: Int32Array; classes: string[]; rowName: string }) {
+type Props = { matrix: 'teacher' | 'truth'; counts: Int32Array; classes: string[]; rowName: string };
+const same = (a: Props, b: Props) =>
+  a.matrix === b.matrix && a.classes === b.classes && a.rowName === b.rowName && a.counts.length === b.counts.length && a.counts.every((v, k) => v === b.counts[k]);
+
+/** Re-renders only when a count changes (a slider move usually changes none or a few). */
+export const ConfusionMatrix = memo(function ConfusionMatrix(props: Props) {
   const { counts, classes, matrix, rowName } = props;
   const C = classes.length;
   const filter = useStudio((s) => s.ui.filter);
@@ -35,7 +41,7 @@ export function ConfusionMatrix(props: { matrix: 'teacher' | 'truth'; counts: In
                   <button
                     aria-pressed={on}
                     aria-label={`${rowName} ${rname}, student ${cname}: ${v} images. Show in Images.`}
-                    style={{ background: v ? countColor(frac, r === c) : '#fafbfc', color: frac > 0.5 ? '#fff' : '#1d2330' }}
+                    style={{ background: v ? countColor(frac, r === c) : '#fafbfc', color: '#1d2330' }}
                     onClick={() => studio().setUi({ filter: on ? { kind: 'all' } : { kind: 'confusion', matrix, row: r, col: c }, heldOutOnly: true })}
                   >
                     {v}
@@ -48,4 +54,4 @@ export function ConfusionMatrix(props: { matrix: 'teacher' | 'truth'; counts: In
       </tbody>
     </table>
   );
-}
+}, same);

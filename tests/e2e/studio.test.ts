@@ -1,0 +1,205 @@
+/**
+ * The studio in a real Chromium against the production build (vite build + vite preview):
+ * six headed views on one screen, live sliders within the frame budget, undo/redo, restore,
+ * virtualised gallery, accessibility (axe), reload persistence and export.
+ * Screenshots of every view go to artifacts/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, ROOT, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
+
+const VIEWS = ['Project', 'Performance', 'Concepts', 'Images', 'Compare', 'History'];
+let h: Harness;
+
+async function historySteps(p: Page): Promise<number> {
+  return p.evaluate(() => (window as unknown as { __studio: { getState(): { tree: { order: string[] } } } }).__studio.getState().tree.order.length);
+}
+
+describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', () => {
+  beforeAll(async () => {
+    h = await startHarness();
+  }, 300_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('shows the six headed views together at 1440×900 and 1280×800, and screenshots each', async () => {
+    for (const [w, hh] of [[1440, 900], [1280, 800]] as const) {
+      const p = await h.page({ width: w, height: hh, query: '?fresh' });
+      const boxes = [];
+      for (const name of VIEWS) {
+        const head = p.getByRole('heading', { name, exact: true, level: 2 });
+        await expect(head.isVisible()).resolves.toBe(true);
+        const box = (await p.locator(`section[aria-labelledby="${name.toLowerCase()}-h"]`).boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.y + 40).toBeLessThanOrEqual(hh);
+        expect(box.x + box.width).toBeLessThanOrEqual(w + 1);
+        expect(box.y + box.height).toBeLessThanOrEqual(hh + 1);
+        expect(box.height).toBeGreaterThan(150);
+        boxes.push(box);
+      }
+      // No two views overlap.
+      for (let a = 0; a < boxes.length; a++) for (let b = a + 1; b < boxes.length; b++) {
+        const A = boxes[a], B = boxes[b];
+        const overlap = A.x < B.x + B.width - 1 && B.x < A.x + A.width - 1 && A.y < B.y + B.height - 1 && B.y < A.y + A.height - 1;
+        expect(overlap, `${VIEWS[a]} overlaps ${VIEWS[b]}`).toBe(false);
+      }
+      await p.screenshot({ path: `${SHOTS}/studio-${w}x${hh}.png` });
+      if (w === 1440) {
+        for (const name of VIEWS) await p.locator(`#${name.toLowerCase()}`).screenshot({ path: `${SHOTS}/view-${name.toLowerCase()}.png` });
+      }
+      await p.context().close();
+    }
+  });
+
+  it('slider drag on 10,000 images: live metrics, one history entry, < 8 ms script work per move', async () => {
+    const p = await h.page({ query: '?synthetic=10000&engine=local' });
+    const before = await historySteps(p);
+    const fid0 = await p.getByTestId('kpi-fidelity').innerText();
+    const slider = p.getByRole('slider', { name: 'weight of new part for ok' });
+    const box = (await slider.boundingBox())!;
+    const y = box.y + box.height / 2;
+    const frame = () => p.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
+    await p.mouse.move(box.x + box.width * 0.8, y);
+    await p.mouse.down();
+    for (let k = 0; k < 10; k++) await p.mouse.move(box.x + box.width * (0.8 - k * 0.01), y); // JIT warm-up
+    const moves = 60;
+    await h.browser.startTracing(p, { categories: ['devtools.timeline', 'toplevel'] });
+    const w0 = Date.now();
+    for (let k = 0; k < moves; k++) {
+      await p.mouse.move(box.x + box.width * (0.7 - (k * 0.6) / moves), y);
+      await frame();
+    }
+    const wall = (Date.now() - w0) / moves;
+    type Ev = { name: string; ph: string; ts: number; dur?: number; tdur?: number; tid: number; pid: number; args?: { name?: string } };
+    const trace = JSON.parse((await h.browser.stopTracing()).toString()) as { traceEvents: Ev[] };
+    await p.mouse.up();
+    await p.waitForTimeout(300);
+    // Main-thread time per move on the renderer: the script our code runs (pointer/input event
+    // handling + the rAF commit and React render), and everything (incl. style, layout, paint).
+    const main = trace.traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')!;
+    // Thread CPU time (tdur), outermost events only: the shared CI machine's load must not
+    // count as our work, and nested dispatches must not count twice.
+    const sum = (names: string[]) => {
+      const evs = trace.traceEvents.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && names.includes(e.name)).sort((x, y) => x.ts - y.ts);
+      let end = -Infinity;
+      let total = 0;
+      for (const e of evs) {
+        if (e.ts < end) continue;
+        end = e.ts + (e.dur ?? 0);
+        total += (e.tdur ?? e.dur ?? 0) / 1000;
+      }
+      return total / moves;
+    };
+    const scriptMs = sum(['EventDispatch', 'FireAnimationFrame']);
+    const allMs = sum(['RunTask', 'ThreadControllerImpl::RunTask']);
+    const fid1 = await p.getByTestId('kpi-fidelity').innerText();
+    const after = await historySteps(p);
+    const tiles = await p.locator('.tile').count();
+    const result = {
+      images: 10000, moves, load: +loadavg()[0].toFixed(2), cpus: cpus().length, hasThreadTime: trace.traceEvents.some((e) => e.tdur != null), scriptMsPerMove: +scriptMs.toFixed(2), mainThreadAllTasksMsPerMove: +allMs.toFixed(2),
+      note: 'all tasks include the harness round-trip per move and software paint of headless Chromium', wallMsPerMove: +wall.toFixed(1), tilesInDom: tiles,
+    };
+    writeFileSync(resolve(ROOT, 'artifacts/perf-slider.json'), JSON.stringify(result, null, 1));
+    console.log('slider perf', result);
+    expect(after).toBe(before + 1);
+    expect(fid1).not.toBe(fid0);
+    // The budget is asserted where the numbers mean something: on a machine that is not
+    // already saturated by other work (wall time stands in when Chrome gives no thread time).
+    const busyMachine = loadavg()[0] > cpus().length * 0.75;
+    if (busyMachine) console.warn(`machine load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs: slider budget reported, not asserted`);
+    else expect(scriptMs).toBeLessThan(8);
+    expect(tiles).toBeLessThan(200);
+    await p.screenshot({ path: `${SHOTS}/studio-10k-after-drag.png` });
+    await p.context().close();
+  });
+
+  it('undo/redo by buttons and keys (not in text fields), restore makes a new node, gallery arrows', async () => {
+    const p = await h.page({ query: '?fresh&engine=local' });
+    const slider = p.getByRole('slider', { name: 'weight of rust for ok' });
+    await slider.focus();
+    await p.keyboard.press('ArrowRight');
+    await p.keyboard.press('ArrowRight');
+    await p.waitForTimeout(100);
+    expect(await historySteps(p)).toBe(2);
+    await p.getByRole('searchbox', { name: 'Search concepts' }).focus();
+    await p.keyboard.press('Control+z');
+    expect(await p.getByRole('button', { name: /Redo/ }).first().isDisabled()).toBe(true);
+    await p.locator('body').click({ position: { x: 700, y: 5 } });
+    await p.keyboard.press('Control+z');
+    expect(await p.getByRole('button', { name: /Redo/ }).first().isDisabled()).toBe(false);
+    await p.keyboard.press('Control+Shift+Z');
+    expect(await p.getByRole('button', { name: /Redo/ }).first().isDisabled()).toBe(true);
+    await p.getByRole('button', { name: /Undo/ }).first().click();
+    // Restore the edit node from the tree: a new node, nothing lost.
+    await p.getByRole('treeitem', { name: /Set weight of rust/ }).click();
+    await p.getByRole('button', { name: 'Restore this step' }).click();
+    expect(await historySteps(p)).toBe(3);
+    await p.getByRole('treeitem', { name: /Restore/ }).waitFor();
+    // Gallery keyboard: focus the listbox, arrows move the selection.
+    const gallery = p.getByRole('listbox', { name: /Images/ });
+    await gallery.focus();
+    await p.keyboard.press('ArrowRight');
+    await p.keyboard.press('ArrowRight');
+    await p.keyboard.press('ArrowDown');
+    const sel = await p.locator('[role=option][aria-selected=true]').getAttribute('id');
+    expect(sel).toMatch(/^img-\d+$/);
+    await p.getByRole('region', { name: /Details of/ }).waitFor();
+    // Confusion cell filters the gallery.
+    await p.getByRole('button', { name: /^teacher rusty, student rusty/ }).click();
+    await expect(p.locator('.chip').innerText()).resolves.toContain('teacher rusty, student rusty');
+    await p.screenshot({ path: `${SHOTS}/studio-interacted.png` });
+    await p.context().close();
+  });
+
+  it('tune refits (in the worker) and records a node; compare proposes a step', async () => {
+    const p = await h.page({ query: '?fresh' });
+    await p.getByRole('button', { name: 'Uptune rust for ok ×2' }).click();
+    await p.getByRole('treeitem', { name: /Uptune rust for ok/ }).waitFor({ timeout: 60_000 });
+    await p.getByRole('button', { name: /Turn top difference/ }).click();
+    await p.getByRole('group', { name: 'Proposed tuning step' }).waitFor();
+    await p.locator('#compare').screenshot({ path: `${SHOTS}/view-compare-proposal.png` });
+    await p.getByRole('button', { name: 'Confirm and refit' }).click();
+    await p.waitForFunction(() => (window as unknown as { __studio: { getState(): { tree: { order: string[] } } } }).__studio.getState().tree.order.length === 3, null, { timeout: 60_000 });
+    await p.locator('#history').screenshot({ path: `${SHOTS}/view-history-after-tune.png` });
+    await p.context().close();
+  });
+
+  it('has no serious or critical axe violations and a polite live region', async () => {
+    const p = await h.page({ query: '?fresh' });
+    await p.getByRole('button', { name: /rust/ }).first().click(); // open evidence too
+    await p.addScriptTag({ content: readFileSync(resolve(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8') });
+    const res = await p.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const r = await axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, first: v.nodes[0]?.target }));
+    });
+    writeFileSync(resolve(ROOT, 'artifacts/axe.json'), JSON.stringify(res, null, 1));
+    const serious = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious, JSON.stringify(serious)).toEqual([]);
+    expect(await p.locator('[aria-live=polite]').count()).toBeGreaterThan(0);
+    await p.context().close();
+  });
+
+  it('restores the session after a reload and exports the student JSON', async () => {
+    const p = await h.page({ query: '?fresh&engine=local' });
+    const slider = p.getByRole('slider', { name: 'weight of rust for ok' });
+    await slider.focus();
+    await p.keyboard.press('ArrowLeft');
+    await p.waitForTimeout(1200); // autosave is debounced
+    const steps = await historySteps(p);
+    await p.goto(h.url + '?engine=local');
+    await p.getByRole('heading', { name: 'History', exact: true }).waitFor();
+    expect(await historySteps(p)).toBe(steps);
+    const [download] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Export student JSON' }).click()]);
+    const doc = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+    expect(doc.version).toBe(1);
+    expect(doc.student.W.length).toBe(doc.classes.length);
+    expect(doc.student.W[0].length).toBe(doc.concepts.length);
+    expect(doc.provenance.nodes.length).toBe(steps);
+    await p.context().close();
+  });
+});
