@@ -195,6 +195,14 @@ export function createEmbedApi(deps: EmbedDeps) {
       return { ids, embeddings, R, D, errors, cached, computed };
     },
 
+    /** Vision tower on ready pixel_values [B,3,H,W] (pre-processed elsewhere; also the benchmark's probe). */
+    async embedPixels(pixels: Float32Array, dims: number[]): Promise<Float32Array> {
+      const m = await current();
+      stats.modelCalls++;
+      stats.imagesEmbedded += dims[0];
+      return m.embedPixels(pixels, dims);
+    },
+
     /** Counters, for tests and the UI ("no model call on a cache hit"). */
     stats() {
       return { ...stats };
@@ -215,6 +223,10 @@ export function withTransfers(api: EmbedApiObject) {
     async embedFiles(files: EmbedFile[], opts?: EmbedFilesOptions, onProgress?: EmbedProgressCallback): Promise<EmbedFilesResult> {
       const r = await api.embedFiles(files, opts, onProgress);
       return transfer(r, [r.embeddings.buffer as ArrayBuffer]);
+    },
+    async embedPixels(pixels: Float32Array, dims: number[]): Promise<Float32Array> {
+      const r = await api.embedPixels(pixels, dims);
+      return transfer(r, [r.buffer as ArrayBuffer]);
     },
   };
 }

@@ -86,6 +86,11 @@ export function createEmbedClient(model: EmbedLoadOptions, spawn: () => Spawned 
       const buffers = [...new Set(own.map((f) => f.bytes.buffer as ArrayBuffer))];
       return call((api) => api.embedFiles(transfer(own, buffers), options, opts.onProgress && proxy(opts.onProgress)), opts.signal);
     },
+    /** Vision tower on ready pixel_values [B,3,H,W]; the pixels are copied, not transferred. */
+    embedPixels(pixels: Float32Array, dims: number[], opts: EmbedCallOptions = {}): Promise<Float32Array> {
+      const copy = pixels.slice();
+      return call((api) => api.embedPixels(transfer(copy, [copy.buffer]), dims), opts.signal);
+    },
     stats(): Promise<{ imagesEmbedded: number; textsEmbedded: number; modelCalls: number }> {
       return get().api.stats();
     },
