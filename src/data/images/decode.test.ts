@@ -49,6 +49,17 @@ describe('image decoding', () => {
     expect(err.message).toBe('big.png: image is 320×240 = 0.1 MP, above the 0.0 MP limit');
   });
 
+  it('box-reduces images above reduceAbove, keeping orientation and reporting the factor', async () => {
+    const img = await decodeImage(file('big.png'), 'big.png', { reduceAbove: 20_000 });
+    expect([img.width, img.height, img.reducedBy, img.storedWidth]).toEqual([160, 120, 2, 320]);
+    const full = await decodeImage(file('big.png'), 'big.png');
+    expect(full.reducedBy).toBe(1);
+    const mean = (x: number, y: number, c: number) => (full.data[(y * 320 + x) * 3 + c] + full.data[(y * 320 + x + 1) * 3 + c] + full.data[((y + 1) * 320 + x) * 3 + c] + full.data[((y + 1) * 320 + x + 1) * 3 + c]) / 4;
+    expect(img.data[(5 * 160 + 7) * 3 + 1]).toBe(Math.round(mean(14, 10, 1)));
+    const six = await decodeImage(file('exif6.jpg'), 'exif6.jpg', { reduceAbove: 500 });
+    expect([six.width, six.height, six.reducedBy]).toEqual([16, 24, 2]);
+  });
+
   it('sniffs by content, not by extension', () => {
     expect(sniffFormat(file('lossless.webp'))).toBe('webp');
     expect(sniffFormat(file('not_an_image.jpg'))).toBeNull();

@@ -14,7 +14,8 @@ import {
  * pure JS. WebP has no reasonable pure-JS decoder: it goes through the platform decoder
  * (createImageBitmap in browsers/workers by default; Node callers register sharp).
  */
-export const DEFAULT_MAX_PIXELS = 64_000_000;
+export const DEFAULT_MAX_PIXELS = 150_000_000;
+export const DEFAULT_REDUCE_ABOVE = 40_000_000;
 
 let platformDecoder: PlatformDecoder | null = null;
 
@@ -109,8 +110,39 @@ export async function decodeImage(bytes: Uint8Array, name: string, opts: DecodeO
   if (img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
     throw new ImageDecodeError(name, `decoder returned an invalid ${img.width}×${img.height} image`);
   }
+  const reduceAbove = opts.reduceAbove ?? DEFAULT_REDUCE_ABOVE;
+  let factor = 1;
+  while ((img.width / factor) * (img.height / factor) > reduceAbove) factor++;
+  const storedWidth = img.width;
+  const storedHeight = img.height;
+  if (factor > 1) img = boxReduce(img, factor);
   const upright = applyOrientation(img, orientation);
-  return { ...upright, format, storedWidth: img.width, storedHeight: img.height, orientation };
+  return { ...upright, format, storedWidth, storedHeight, orientation, reducedBy: factor };
+}
+
+/** Mean of each factor×factor block (partial blocks at the right and bottom edges included). */
+export function boxReduce(img: RgbImage, factor: number): RgbImage {
+  const w = Math.ceil(img.width / factor);
+  const h = Math.ceil(img.height / factor);
+  const out = new Uint8Array(w * h * 3);
+  const acc = new Float64Array(w * 3);
+  const cnt = new Float64Array(w);
+  for (let by = 0; by < h; by++) {
+    acc.fill(0);
+    cnt.fill(0);
+    for (let y = by * factor; y < Math.min((by + 1) * factor, img.height); y++) {
+      for (let x = 0; x < img.width; x++) {
+        const bx = (x / factor) | 0;
+        const s = (y * img.width + x) * 3;
+        acc[bx * 3] += img.data[s];
+        acc[bx * 3 + 1] += img.data[s + 1];
+        acc[bx * 3 + 2] += img.data[s + 2];
+        cnt[bx]++;
+      }
+    }
+    for (let bx = 0; bx < w; bx++) for (let c = 0; c < 3; c++) out[(by * w + bx) * 3 + c] = Math.round(acc[bx * 3 + c] / cnt[bx]);
+  }
+  return { width: w, height: h, data: out };
 }
 
 async function decodeWithPlatform(bytes: Uint8Array, format: ImageFormat): Promise<RgbImage> {

@@ -1,5 +1,5 @@
 /** Image decoding for the studio: DOM-free, identical in Node and in workers. */
-export { decodeImage, decodeBatch, sniffFormat, probeSize, setPlatformDecoder, DEFAULT_MAX_PIXELS } from './decode.ts';
+export { decodeImage, decodeBatch, sniffFormat, probeSize, setPlatformDecoder, boxReduce, DEFAULT_MAX_PIXELS, DEFAULT_REDUCE_ABOVE } from './decode.ts';
 export type { BatchItem, BatchResult } from './decode.ts';
 export { thumbnail, encodeJpeg } from './thumbnail.ts';
 export { applyOrientation, jpegOrientation } from './orientation.ts';

@@ -19,6 +19,8 @@ export interface DecodedImage extends RgbImage {
   storedHeight: number;
   /** EXIF orientation 1–8 that was applied (1 = none). */
   orientation: number;
+  /** Integer box-reduction factor applied because of reduceAbove (1 = none). */
+  reducedBy: number;
 }
 
 export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'bmp' | 'webp';
@@ -35,8 +37,14 @@ export class ImageDecodeError extends Error {
 }
 
 export interface DecodeOptions {
-  /** Refuse images above this many pixels before decoding them (default 64 MP: ~200 MB of RGBA). */
+  /** Refuse images above this many pixels before decoding them (default 150 MP). */
   maxPixels?: number;
+  /**
+   * Images above this many pixels (default 40 MP) are box-reduced by the smallest integer factor
+   * that brings them under it, right after decoding, so regions, thumbnails and preprocessing
+   * never hold several copies of a huge photo. Below it, pixels are exactly the decoder's.
+   */
+  reduceAbove?: number;
   /** Apply the EXIF orientation (default true, like transformers' load_image / exif_transpose). */
   applyOrientation?: boolean;
 }
