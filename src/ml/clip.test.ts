@@ -82,6 +82,15 @@ describe('CLIP towers on the tiny fixture (onnxruntime-node)', () => {
     expect(Array.from(await m.embedPixels(data, dims))).toEqual(Array.from(await m.embedImages([img])));
   });
 
+  it('reports loading progress per file', async () => {
+    const seen: { status: string; file?: string }[] = [];
+    const m = await loadClip({ model: 'tiny-clip', localModelPath: MODELS_DIR, dtype: 'q8', onProgress: (p) => seen.push(p) });
+    expect(m.dtype).toBe('q8');
+    const files = new Set(seen.filter((p) => p.status === 'done').map((p) => p.file));
+    for (const f of ['tokenizer.json', 'preprocessor_config.json', 'onnx/text_model_quantized.onnx', 'onnx/vision_model_quantized.onnx']) expect(files).toContain(f);
+    await m.dispose();
+  });
+
   it('a missing model is a clear offline error, and a later retry is not poisoned', async () => {
     const err = await loadClip({ model: 'no-such-model', localModelPath: MODELS_DIR, selfCheck: false }).catch((e) => e);
     expect(err).toBeInstanceOf(ClipLoadError);
