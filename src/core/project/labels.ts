@@ -44,6 +44,10 @@ export function distillLabel(s: ProjectState, members: number): string {
   return `Distilled a student from ${teacher} (${members} member${members === 1 ? '' : 's'})`;
 }
 
+export function importLabel(source: string): string {
+  return `Imported the student from '${source}'`;
+}
+
 const fold = (n: string) => n.trim().replace(/\s+/g, ' ').toLowerCase();
 
 /** "Changed the concepts: added 3, removed 2 (now 141)". Names compared case/space-folded. */

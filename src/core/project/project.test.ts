@@ -116,6 +116,19 @@ describe('project reducer', () => {
     expect(undoSession(s).state.ensemble).not.toBeNull();
   });
 
+  it('importStudent records the file as a snapshot node; undo brings back the old student', () => {
+    const s = distilled();
+    const stats = { mu: Float32Array.from([1, 2, 3]), sigma: Float32Array.from([1, 1, 1]) };
+    const i = dispatch(s, { type: 'importStudent', ensemble: ensemble(7), stats, source: 'student.json', metricsAfter: metrics(0.6) }, 2);
+    expect(headNode(i).label).toBe("Imported the student from 'student.json'");
+    expect(headNode(i).weightsRef).toBe(ensembleRef(ensemble(7)));
+    expect(i.state.stats).toBe(stats);
+    expect(i.state.metrics?.fidelity).toBe(0.6);
+    expect(undoSession(i).state.ensemble!.served.W).toEqual(ensemble(1).served.W);
+    const wrong = { ...ensemble(1), served: { ...model(1), M: 4 } };
+    expect(() => dispatch(s, { type: 'importStudent', ensemble: wrong, stats, source: 'x.json' }, 3)).toThrow('the project has 2×3');
+  });
+
   it('calibration: threshold label; UI actions leave no trace', () => {
     let s = distilled();
     s = dispatch(s, { type: 'calibrationChange', ood: { score: 'mcm', tau: 1, threshold: 0.5, calibrationN: 40 } }, 2);

@@ -12,7 +12,7 @@ import { applyDiff, normalizeDiff, snapshotChange, type DiffOp } from '../histor
 import { getNode } from '../history/query.ts';
 import { restoreDraft } from '../history/tree.ts';
 import type { EntryDraft, HistoryTree, JsonValue } from '../history/types.ts';
-import { calibrationLabel, corpusLabel, distillLabel, quickEditLabel, teacherLabel, tuneLabel } from './labels.ts';
+import { calibrationLabel, corpusLabel, distillLabel, importLabel, quickEditLabel, teacherLabel, tuneLabel } from './labels.ts';
 import { CAPTURE, type ProjectAction, type ProjectState, type TuneConstraint } from './types.ts';
 
 export class ProjectActionError extends Error {
@@ -113,6 +113,19 @@ export function reduceProject(s: ProjectState, a: ProjectAction, ctx: ReduceCont
       const ops = [...r.ops, ...(a.stats ? setOp(s, 'stats', a.stats) : []), ...setOp(s, 'metrics', a.metricsAfter ?? null)];
       const params: JsonValue = { members: a.ensemble.members.length, ...(a.lambda !== undefined ? { lambda: a.lambda } : {}) };
       const draft: EntryDraft = { action: 'distill', params, label: distillLabel(s, a.ensemble.members.length), diff: ops, capture, snapshots: r.snapshots };
+      if (r.weightsRef) draft.weightsRef = r.weightsRef;
+      return finish(s, measured(draft, a));
+    }
+
+    case 'importStudent': {
+      requireShape(a.ensemble, C, M);
+      if (a.stats.mu.length !== M || a.stats.sigma.length !== M) {
+        throw new ProjectActionError(`concept statistics have ${a.stats.mu.length} values, expected ${M}`);
+      }
+      const r = refit(s, a.ensemble);
+      const ops = [...r.ops, ...setOp(s, 'stats', a.stats), ...setOp(s, 'metrics', a.metricsAfter ?? null)];
+      const params: JsonValue = { source: a.source, members: a.ensemble.members.length };
+      const draft: EntryDraft = { action: 'importStudent', params, label: importLabel(a.source), diff: ops, capture, snapshots: r.snapshots };
       if (r.weightsRef) draft.weightsRef = r.weightsRef;
       return finish(s, measured(draft, a));
     }

@@ -108,6 +108,8 @@ interface Measured {
 export type ProjectAction =
   | ({ type: 'distill'; ensemble: Ensemble; stats?: ConceptStats; lambda?: number } & Measured)
   | ({ type: 'quickEdit'; class: number; concept: number; value: number } & Measured)
+  /** A student read from an export file (same classes and concepts); `source` names the file. */
+  | ({ type: 'importStudent'; ensemble: Ensemble; stats: ConceptStats; source: string } & Measured)
   | ({ type: 'tune'; op: TuneOp; class: number | 'all'; concept: number; factor?: number; ensemble: Ensemble } & Measured)
   /** Append a node whose state equals node `node`'s. */
   | { type: 'restore'; node: string }
@@ -136,6 +138,7 @@ export type ProjectActionType = ProjectAction['type'];
 export const CAPTURE: Readonly<Record<ProjectActionType, CaptureMode>> = {
   distill: 'recorded',
   quickEdit: 'merged', // slider drag: one node per pointer-down…pointer-up
+  importStudent: 'recorded',
   tune: 'recorded',
   restore: 'recorded',
   revert: 'recorded',
