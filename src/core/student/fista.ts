@@ -259,13 +259,17 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
         best[j] = gmap[q];
         bestAt[j] = iter;
       }
-      if (gmap[q] <= opts.tol) converged[j] = 1;
-      else if (iter - bestAt[j] > STALL) converged[j] = 2;
-      else keep.push(q);
+      if (!converged[j]) {
+        if (gmap[q] <= opts.tol) converged[j] = 1;
+        else if (iter - bestAt[j] > STALL) converged[j] = 2;
+      }
+      if (!converged[j]) keep.push(q);
     }
     ZxPrev = Zx;
     Zx = Zn;
-    if (keep.length < Ja) {
+    // Compacting costs two passes over N×J floats, so converged columns ride along (and keep
+    // improving) until a tenth of the active set is done.
+    if (keep.length === 0 || (keep.length < Ja && Ja - keep.length >= Math.max(1, Ja / 10))) {
       // Drop converged columns from every N×J buffer the next iteration reads.
       Zx = selectCols(Zx, N, Ja, keep);
       ZxPrev = selectCols(ZxPrev, N, Ja, keep);
