@@ -32,8 +32,8 @@ async function boot() {
   });
   if (params.get('engine') !== 'local' && typeof Worker !== 'undefined') {
     setEngine(workerEngine());
-    st.setEnv({ engine: 'train worker (off the main thread)' });
-  }
+    st.setEnv({ engine: 'train worker (core pipeline, off the main thread)' });
+  } else st.setEnv({ engine: 'main thread (core pipeline)' });
   void chooseDevice().then((d) => store.getState().setEnv({ device: d }), () => undefined);
 
   // A saved session comes back unless the URL asks for a fresh synthetic project.

@@ -1,10 +1,11 @@
 /**
  * The store's action vocabulary. Every change goes through `commit(action)`; each action type
- * declares how history treats it (see {@link Capture}), so the rule lives in one table.
+ * declares how history treats it (see {@link CAPTURE}), so the rule lives in one table.
  */
-import type { Ensemble } from '../core/types.ts';
-import type { ActionType, Capture, Dataset, GalleryFilter, TuneProposal } from './types.ts';
-import type { HistoryTree } from './history.ts';
+import type { Box, Ensemble } from '../core/types.ts';
+import type { CaptureMode } from '../core/history/types.ts';
+import type { ProjectAction, Session } from '../core/project/index.ts';
+import type { Dataset, GalleryFilter, Training, TuneProposal } from './types.ts';
 
 export interface UiState {
   /** Selected class (Concepts view, heatmap row). */
@@ -35,32 +36,45 @@ export interface UiState {
 }
 
 export type StudioAction =
-  /** A new project: resets the provenance tree to one root node. */
+  /** A new project: a new session whose root holds the loaded student. */
   | { type: 'load'; dataset: Dataset; ensemble: Ensemble; label: string }
-  /** Quick edit of one weight (slider); consecutive edits with one mergeKey form one node. */
-  | { type: 'quickEdit'; cls: number; concept: number; value: number; mergeKey: string }
-  /** A refitted student (distill, tune, ban, remove) from the worker. */
-  | { type: 'applyModel'; kind: ActionType; label: string; params: Record<string, unknown>; ensemble: Ensemble; dataset?: Dataset }
   /** Put a saved session back (after a reload): never recorded, it *is* the record. */
-  | { type: 'hydrate'; dataset: Dataset; tree: HistoryTree; ui: UiState }
-  /** Restore an earlier node: a new node with that node's weights; nothing is lost. */
+  | { type: 'hydrate'; dataset: Dataset; session: Session; boxes: Record<string, Box>; training: Training; ui: UiState }
+  /** Pointer-down (or first key press) on a weight slider: opens one history group. */
+  | { type: 'beginEdit'; cls: number; concept: number }
+  /** Quick edit of one weight; inside an open edit group all moves become one node. */
+  | { type: 'quickEdit'; cls: number; concept: number; value: number }
+  /** Pointer-up / blur: closes the group. */
+  | { type: 'endEdit' }
+  /**
+   * A refitted or imported student: the core project action carrying it (distill, tune,
+   * importStudent), the tuning box it was fitted in, and a new split/standardisation if any.
+   */
+  | { type: 'refit'; actions: Extract<ProjectAction, { type: 'distill' | 'tune' | 'importStudent' }>[]; box: Box; dataset?: Dataset }
+  /** Restore an earlier node: a new node with that node's state; nothing is lost. */
   | { type: 'restore'; nodeId: string }
   | { type: 'undo' }
   | { type: 'redo' }
-  /** Rename a concept: its name is only a label (concepts are keyed by index), so not recorded. */
+  /** Rename a concept: recorded (it changes what the export calls the concept). */
   | { type: 'relabel'; concept: number; name: string }
-  /** UI-only state: selection, filters, compare picks. */
+  /** UI-only state: selection, filters, compare picks. Never recorded, never clears redo. */
   | { type: 'ui'; patch: Partial<UiState> };
 
-export const CAPTURE: Record<StudioAction['type'], Capture | 'navigate'> = {
-  load: 'record',
+/**
+ * How each store action meets history (STYLE.md habit 7), in core's capture vocabulary, plus
+ * `navigate` for head moves that record nothing. Project actions keep core's own CAPTURE table.
+ */
+export const CAPTURE: Record<StudioAction['type'], CaptureMode | 'navigate'> = {
+  load: 'recorded',
   hydrate: 'none',
-  quickEdit: 'merge',
-  applyModel: 'record',
-  restore: 'record',
+  beginEdit: 'none',
+  quickEdit: 'merged',
+  endEdit: 'none',
+  refit: 'recorded',
+  restore: 'recorded',
   undo: 'navigate',
   redo: 'navigate',
-  relabel: 'none',
+  relabel: 'recorded',
   ui: 'none',
 };
 

@@ -1,164 +1,201 @@
 /**
- * The one path every change takes: run the action, record provenance according to the action's
- * capture mode, and schedule a save. Pure maths lives in core (and its stand-ins here); this
- * file only decides what the store looks like afterwards.
+ * The one path every change takes. Student changes become core project actions and go through
+ * core/project's `dispatch` (which records provenance by the action's capture mode); head moves
+ * go through core/history (undo, redo, restore). This file only keeps the studio's derived
+ * data in step with the session: live logits (core/tuning), metrics (core/metrics), the
+ * tuning box per node, and the dataset's concept names.
  */
-import type { Ensemble } from '../core/types.ts';
-import { CAPTURE, initialUi, type StudioAction } from './actions.ts';
-import { addNode, copySnapshot, emptyTree, moveHead, newId, redoTarget, replaceHead, undoTarget } from './history.ts';
-import { LiveLogits } from './live.ts';
-import { computeMetrics, flippedBetween } from './metricsLocal.ts';
+import type { Box } from '../core/types.ts';
+import { beginDrag, dispatch, endDrag, redoSession, undoSession, type ProjectAction, type Session } from '../core/project/index.ts';
+import type { Flip } from '../core/history/types.ts';
+import { standardise } from '../core/concepts/stats.ts';
+import { initialUi, type StudioAction } from './actions.ts';
+import { boxAt, liveFor, nodeMetrics, plainMetrics, sessionFor, studioMetrics } from './project.ts';
 import type { StudioState } from './store.ts';
-import type { HistoryNode, Snapshot } from './types.ts';
-import { fmtPct, fmtW } from './format.ts';
+import type { Dataset } from './types.ts';
+import { fmtDelta, fmtPct } from './format.ts';
 
 type Set = (partial: Partial<StudioState>) => void;
 type Get = () => StudioState;
 
-const snapshotOf = (e: Ensemble): Snapshot => ({ W: e.served.W, b: e.served.b, lo: e.lo, hi: e.hi });
-const ensembleOf = (s: Snapshot, C: number, M: number): Ensemble => {
-  const served = { W: new Float32Array(s.W), b: new Float32Array(s.b), C, M };
-  return { served, members: [served], lo: s.lo, hi: s.hi };
-};
+/** The dataset with the session's concept names and standardisation (both can change with history). */
+function syncDataset(ds: Dataset, session: Session): Dataset {
+  const st = session.state;
+  let out = ds;
+  if (st.concepts.length === ds.M && st.concepts.some((c, j) => c.name !== ds.concepts[j])) {
+    out = { ...out, concepts: st.concepts.map((c) => c.name) };
+  }
+  if (st.stats && st.stats !== ds.stats) out = { ...out, stats: st.stats, ahat: standardise(ds.raw, st.stats).data };
+  return out;
+}
+
+/** Everything derived from a new session whose student may have changed wholesale (O(N·M·C)). */
+function rebuild(ds0: Dataset, session: Session): Partial<StudioState> {
+  const dataset = syncDataset(ds0, session);
+  const ens = session.state.ensemble;
+  if (!ens) return { dataset, session, ensemble: null, live: null, metrics: null, headPred: null };
+  const live = liveFor(dataset, ens.served);
+  return { dataset, session, ensemble: ens, live, metrics: studioMetrics(dataset, live.pred), headPred: live.pred.slice() };
+}
 
 export function commitAction(set: Set, get: Get, action: StudioAction, scheduleSave: () => void): void {
   const s = get();
-  const capture = CAPTURE[action.type];
+  const now = Date.now();
   if (action.type === 'ui') {
     set({ ui: { ...s.ui, ...action.patch } });
     scheduleSave();
     return;
   }
-  if (action.type === 'relabel') {
-    const ds = s.dataset;
-    const name = action.name.trim();
-    if (!ds || !name) return;
-    const concepts = ds.concepts.slice();
-    const old = concepts[action.concept];
-    concepts[action.concept] = name;
-    set({ dataset: { ...ds, concepts }, ui: { ...s.ui, announce: `Renamed “${old}” to “${name}”.` } });
-    scheduleSave();
-    return;
-  }
-  if (action.type === 'hydrate') {
-    const ds = action.dataset;
-    const node = action.tree.nodes[action.tree.head!];
-    const live = new LiveLogits(ds, node.snapshot.W, node.snapshot.b);
-    const metrics = computeMetrics(ds, live.pred);
-    set({
-      dataset: ds, ensemble: ensembleOf(node.snapshot, ds.C, ds.M), live, metrics, headPred: new Int32Array(live.pred), mergeBasePred: null,
-      tree: action.tree, liveVersion: s.liveVersion + 1,
-      ui: { ...action.ui, announce: `Restored ${ds.name} with ${action.tree.order.length} history steps.` },
-    });
-    return;
-  }
   if (action.type === 'load') {
     const ds = action.dataset;
-    const live = new LiveLogits(ds, action.ensemble.served.W, action.ensemble.served.b);
-    const metrics = computeMetrics(ds, live.pred);
-    const node: HistoryNode = {
-      id: newId(), parentId: null, time: Date.now(), action: 'load', params: { source: ds.source }, label: action.label,
-      metricsAfter: metrics, flipped: new Int32Array(0), snapshot: copySnapshot(snapshotOf(action.ensemble)),
-    };
+    const live = liveFor(ds, action.ensemble.served);
+    const metrics = studioMetrics(ds, live.pred);
+    const session = sessionFor(ds, action.ensemble, plainMetrics(metrics), action.label, now);
     set({
-      dataset: ds, ensemble: action.ensemble, live, metrics, headPred: new Int32Array(live.pred), mergeBasePred: null,
-      tree: addNode(emptyTree(), node), liveVersion: s.liveVersion + 1,
+      dataset: ds, session, boxes: {}, ensemble: action.ensemble, live, metrics, headPred: live.pred.slice(), editing: null,
+      liveVersion: s.liveVersion + 1,
       ui: { ...initialUi(), announce: `Loaded ${ds.name}. Fidelity ${fmtPct(metrics.fidelity)} on ${metrics.n} held-out images.` },
     });
     scheduleSave();
     return;
   }
-  const { live, tree, ensemble } = s;
-  let ds = s.dataset;
-  if (!ds || !live || !tree.head || !ensemble) return;
-  const M = ds.M;
-  const C = ds.C;
-  const head = tree.nodes[tree.head];
-
-  if (action.type === 'undo' || action.type === 'redo') {
-    const target = action.type === 'undo' ? undoTarget(tree) : redoTarget(tree);
-    if (!target) return;
-    const node = tree.nodes[target];
-    live.setModel(node.snapshot.W, node.snapshot.b);
-    const metrics = computeMetrics(ds, live.pred);
+  if (action.type === 'hydrate') {
+    const r = rebuild(action.dataset, action.session);
     set({
-      tree: moveHead(tree, target), live, metrics, ensemble: ensembleOf(node.snapshot, C, M),
-      headPred: new Int32Array(live.pred), mergeBasePred: null, liveVersion: s.liveVersion + 1,
-      ui: { ...s.ui, historySel: target, announce: `${action.type === 'undo' ? 'Undid' : 'Redid'}: ${action.type === 'undo' ? head.label : node.label}. Fidelity ${fmtPct(metrics.fidelity)}.` },
+      ...r, boxes: action.boxes, training: action.training, editing: null, liveVersion: s.liveVersion + 1,
+      ui: { ...action.ui, announce: `Restored ${action.dataset.name} with ${Object.keys(action.session.history.nodes).length} history steps.` },
     });
-    scheduleSave();
     return;
   }
+  const ds = s.dataset;
+  let session = s.session;
+  if (!ds || !session) return;
 
-  if (action.type === 'quickEdit') {
-    const { cls, concept, value, mergeKey } = action;
-    const before = live.W[cls * M + concept];
-    live.setWeight(cls, concept, value);
-    const metrics = computeMetrics(ds, live.pred);
-    const merging = capture === 'merge' && head.action === 'quickEdit' && head.mergeKey === mergeKey;
-    const base = merging && s.mergeBasePred ? s.mergeBasePred : s.headPred!;
-    const flipped = flippedBetween(base, live.pred);
-    const snapshot: Snapshot = { W: new Float32Array(live.W), b: new Float32Array(live.b), lo: ensemble.lo, hi: ensemble.hi };
-    const from = merging ? (head.params.from as number) : before;
-    const label = `Set weight of ${ds.concepts[concept]} for ${ds.classes[cls]}: ${fmtW(from)} → ${fmtW(value)}`;
-    const node: HistoryNode = merging
-      ? { ...head, time: Date.now(), params: { ...head.params, to: value }, label, metricsAfter: metrics, flipped, snapshot }
-      : {
-          id: newId(), parentId: head.id, time: Date.now(), action: 'quickEdit', params: { cls, concept, from, to: value },
-          label, metricsAfter: metrics, flipped, snapshot, mergeKey,
-        };
-    set({
-      tree: merging ? replaceHead(tree, node) : addNode(tree, node),
-      mergeBasePred: merging ? s.mergeBasePred : s.headPred,
-      headPred: new Int32Array(live.pred),
-      ensemble: { ...ensemble, served: { W: snapshot.W, b: snapshot.b, C, M } },
-      metrics, liveVersion: s.liveVersion + 1,
-    });
-    scheduleSave();
-    return;
+  // Any change other than a quick edit ends an open edit gesture first.
+  if (s.editing && action.type !== 'quickEdit' && action.type !== 'beginEdit') {
+    endEditGesture(set, get);
+    session = get().session!;
   }
 
-  // applyModel and restore: a whole new weight matrix, recorded as a new node under the head.
-  let snapshot: Snapshot;
-  let ens: Ensemble;
-  let label: string;
-  let kind: HistoryNode['action'];
-  let params: Record<string, unknown>;
-  let liveNext = live;
-  if (action.type === 'restore') {
-    const src = tree.nodes[action.nodeId];
-    if (!src) return;
-    snapshot = copySnapshot(src.snapshot);
-    ens = ensembleOf(snapshot, C, M);
-    label = `Restore “${src.label}”`;
-    kind = 'restore';
-    params = { nodeId: src.id };
-  } else {
-    if (action.dataset) {
-      // A distillation may bring a new split and standardisation: rebuild the live logits on it.
-      ds = action.dataset;
-      liveNext = new LiveLogits(ds, action.ensemble.served.W, action.ensemble.served.b);
+  switch (action.type) {
+    case 'beginEdit': {
+      if (s.editing) endEditGesture(set, get);
+      const live = get().live;
+      if (!live) return;
+      live.beginGesture(action.concept);
+      set({ session: beginDrag(get().session!), editing: { cls: action.cls, concept: action.concept } });
+      return;
     }
-    ens = action.ensemble;
-    snapshot = copySnapshot(snapshotOf(ens));
-    label = action.label;
-    kind = action.kind;
-    params = action.params;
+    case 'endEdit':
+      return; // closed above
+    case 'quickEdit': {
+      const live = s.live;
+      const headPred = s.headPred;
+      if (!live || !headPred || !s.ensemble) return;
+      live.setWeight(action.cls, action.concept, action.value);
+      // Flips of this move, held-out only (as the CLI reports them); core composes them per node.
+      const flipped: Flip[] = [];
+      const changed = live.lastChanged();
+      for (let k = 0; k < changed.length; k++) {
+        const i = changed[k];
+        if (ds.isTest[i]) flipped.push({ image: i, from: headPred[i], to: live.pred[i] });
+        headPred[i] = live.pred[i];
+      }
+      flipped.sort((a, b) => a.image - b.image);
+      const metrics = studioMetrics(ds, live.pred);
+      const next = dispatch(session, { type: 'quickEdit', class: action.cls, concept: action.concept, value: action.value, metricsAfter: plainMetrics(metrics), flipped }, now);
+      set({ session: next, ensemble: next.state.ensemble, metrics, liveVersion: s.liveVersion + 1 });
+      scheduleSave();
+      return;
+    }
+    case 'undo':
+    case 'redo': {
+      const next = action.type === 'undo' ? undoSession(session) : redoSession(session);
+      if (next.history.head === session.history.head) {
+        if (next !== session) set({ session: next });
+        return;
+      }
+      const label = action.type === 'undo' ? session.history.nodes[session.history.head].label : next.history.nodes[next.history.head].label;
+      const r = rebuild(ds, next);
+      set({
+        ...r, liveVersion: s.liveVersion + 1,
+        ui: { ...s.ui, historySel: next.history.head, announce: `${action.type === 'undo' ? 'Undid' : 'Redid'}: ${label}. Fidelity ${fmtPct(r.metrics?.fidelity)}.` },
+      });
+      scheduleSave();
+      return;
+    }
+    case 'restore': {
+      if (!session.history.nodes[action.nodeId]) return;
+      const box = boxAt(session, get().boxes, action.nodeId, ds.C, ds.M);
+      const next = dispatch(session, { type: 'restore', node: action.nodeId }, now);
+      if (next === session) return;
+      commitStudent(set, get, next, { [next.history.head]: box }, ds, scheduleSave);
+      return;
+    }
+    case 'relabel': {
+      const name = action.name.trim();
+      const old = session.state.concepts[action.concept];
+      if (!name || !old || name === old.name) return;
+      const concepts = session.state.concepts.slice();
+      concepts[action.concept] = { ...old, name };
+      const st = session.state;
+      const next = dispatch(session, {
+        type: 'corpusChange', concepts, conceptText: st.conceptText, stats: st.stats, ensemble: st.ensemble,
+        oldToNew: concepts.map((_, j) => j), summary: `Renamed concept '${old.name}' to '${name}'`,
+        ...(st.metrics ? { metricsAfter: st.metrics } : {}),
+      }, now);
+      set({ session: next, dataset: syncDataset(ds, next), ui: { ...s.ui, announce: `Renamed “${old.name}” to “${name}”.` } });
+      scheduleSave();
+      return;
+    }
+    case 'refit': {
+      // Flips are measured against the head's predictions; the student and dataset may both change.
+      const before = s.headPred;
+      let next = session;
+      for (const a of action.actions) next = dispatch(next, a as ProjectAction, now);
+      if (next === session) return;
+      const dsNext = action.dataset ?? ds;
+      commitStudent(set, get, next, { [next.history.head]: action.box }, dsNext, scheduleSave, before);
+      return;
+    }
   }
-  liveNext.setModel(snapshot.W, snapshot.b);
-  const metrics = computeMetrics(ds, liveNext.pred);
-  const flipped = flippedBetween(s.headPred!, liveNext.pred);
-  const node: HistoryNode = {
-    id: newId(), parentId: head.id, time: Date.now(), action: kind, params, label, metricsAfter: metrics, flipped, snapshot,
-  };
-  const dFid = metrics.fidelity - head.metricsAfter.fidelity;
+}
+
+/** Close an open edit gesture: one history node for the whole drag (or none if it went nowhere). */
+function endEditGesture(set: Set, get: Get): void {
+  const s = get();
+  if (!s.editing || !s.session) return;
+  s.live?.endGesture();
+  // Reset any drift of the incremental updates (core recommends this on pointer-up).
+  s.live?.recompute();
+  const session = endDrag(s.session);
+  const ds = s.dataset!;
+  const metrics = s.live ? studioMetrics(ds, s.live.pred) : s.metrics;
+  set({ session, editing: null, metrics, headPred: s.live ? s.live.pred.slice() : s.headPred, liveVersion: s.liveVersion + 1 });
+}
+
+/** A recorded change that swaps the whole student (refit, restore, import). */
+function commitStudent(set: Set, get: Get, next: Session, boxes: Record<string, Box>, ds: Dataset, scheduleSave: () => void, before?: Int32Array | null): void {
+  const s = get();
+  const prevMetrics = s.session ? nodeMetrics(s.session, s.session.history.head) : null;
+  const r = rebuild(ds, next);
+  const head = next.history.nodes[next.history.head];
+  const flipped = head.flipped?.length ?? (before && r.headPred ? countDiff(before, r.headPred, ds) : 0);
+  const m = r.metrics;
+  const dFid = m && prevMetrics ? m.fidelity - prevMetrics.fidelity : null;
   set({
-    dataset: ds, tree: addNode(tree, node), ensemble: ens, live: liveNext, metrics, headPred: new Int32Array(liveNext.pred), mergeBasePred: null,
-    liveVersion: s.liveVersion + 1,
+    ...r, boxes: { ...s.boxes, ...boxes }, liveVersion: s.liveVersion + 1,
     ui: {
-      ...s.ui, historySel: node.id,
-      announce: `${label}. Fidelity ${fmtPct(metrics.fidelity)} (${dFid >= 0 ? '+' : ''}${(dFid * 100).toFixed(1)} points); ${flipped.length} images flipped.`,
+      ...s.ui, historySel: head.id,
+      announce: `${head.label}. Fidelity ${fmtPct(m?.fidelity)}${dFid != null ? ` (${fmtDelta(dFid)} points)` : ''}; ${flipped} held-out images flipped.`,
     },
   });
   scheduleSave();
 }
+
+function countDiff(a: Int32Array, b: Int32Array, ds: Dataset): number {
+  let n = 0;
+  for (const i of ds.split.heldOut) if (a[i] !== b[i]) n++;
+  return n;
+}
+

@@ -7,7 +7,9 @@
  * bootstrap band, which is good enough to look at and to tune (tuning refits it properly).
  */
 import { conceptStats, standardise } from '../core/concepts/stats.ts';
-import { mulberry32, permutation, randNormal } from '../core/math/rng.ts';
+import { mulberry32, randNormal } from '../core/math/rng.ts';
+import { distillSplit } from '../core/pipeline/distill.ts';
+import { DEFAULT_TRAINING } from './project.ts';
 import type { Ensemble, LinearModel } from '../core/types.ts';
 import type { Dataset } from './types.ts';
 
@@ -126,10 +128,9 @@ export function makeSyntheticProject(opts: { seed?: number; N?: number; M?: numb
     }
     teacherPred[i] = best;
   }
-  const perm = permutation(rng, N);
-  const nTest = Math.round(N * 0.2);
-  const test = Int32Array.from(perm.subarray(0, nTest)).sort();
-  const train = Int32Array.from(perm.subarray(nTest)).sort();
+  // The split the core pipeline (worker and CLI) would pick for this teacher: a later distil or
+  // `concept-studio tune` on an exported student finds the very same held-out images.
+  const { train, heldOut: test } = distillSplit({ rows: N, cols: C, data: teacher }, DEFAULT_TRAINING.heldOutFraction, DEFAULT_TRAINING.seed);
   const isTest = new Uint8Array(N);
   for (const i of test) isTest[i] = 1;
   const rawMat = { rows: N, cols: M, data: raw };

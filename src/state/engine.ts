@@ -1,10 +1,11 @@
 /**
- * Where refits run. The default is the main-thread stand-in (tuneLocal.ts); the app swaps in
- * the train worker's client (workers/trainClient) once it is available, so views never know.
+ * Where refits run. Both engines run the same core/pipeline code (the one the CLI runs): the
+ * app installs the train worker's client (workers/trainClient); without workers (Node tests,
+ * `?engine=local`) the pipeline runs in-process. Views never know which.
  */
-import type { CancelToken, Ensemble, Progress } from '../core/types.ts';
-import type { DistillInput, TuneInput } from '../core/pipeline/types.ts';
-import { refitLocal } from './tuneLocal.ts';
+import type { CancelToken, Progress } from '../core/types.ts';
+import type { DistillInput, DistillResult, TuneInput, TuneResult } from '../core/pipeline/types.ts';
+import { distill, tune } from '../core/pipeline/distill.ts';
 
 export interface EngineOptions {
   signal: AbortSignal;
@@ -14,29 +15,17 @@ export interface EngineOptions {
 
 export interface Engine {
   name: string;
-  tune: (input: TuneInput, o: EngineOptions) => Promise<{ ensemble: Ensemble }>;
-  /**
-   * Distil from scratch. The real engine picks its own split and standardisation and returns
-   * them; the stand-in keeps the project's (and warm-starts from `start`).
-   */
-  distill: (input: DistillInput & { start: Ensemble; stats: TuneInput['stats']; split: TuneInput['split'] }, o: EngineOptions) =>
-    Promise<{ ensemble: Ensemble; stats?: TuneInput['stats']; split?: TuneInput['split'] }>;
+  tune: (input: TuneInput, o: EngineOptions) => Promise<TuneResult>;
+  distill: (input: DistillInput, o: EngineOptions) => Promise<DistillResult>;
 }
 
-export const localEngine: Engine = {
-  name: 'main-thread stand-in',
-  tune: (input, o) => refitLocal(input, { signal: o.token, onProgress: o.onProgress }),
-  distill: (input, o) => {
-    const { C, M } = input.start.served;
-    const free = { lo: new Float32Array(C * M).fill(-Infinity), hi: new Float32Array(C * M).fill(Infinity) };
-    return refitLocal(
-      { raw: input.raw, teacher: input.teacher, stats: input.stats, split: input.split, current: input.start, bounds: free, iterations: 250 },
-      { signal: o.token, onProgress: (p) => o.onProgress({ ...p, stage: 'distil (main-thread stand-in)' }) },
-    );
-  },
+export const inProcessEngine: Engine = {
+  name: 'main thread (core pipeline)',
+  tune: (input, o) => tune(input, { signal: o.token, onProgress: o.onProgress }),
+  distill: (input, o) => distill(input, { signal: o.token, onProgress: o.onProgress }),
 };
 
-let current: Engine = localEngine;
+let current: Engine = inProcessEngine;
 export const getEngine = (): Engine => current;
 export function setEngine(e: Engine): void {
   current = e;

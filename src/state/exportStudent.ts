@@ -1,43 +1,81 @@
 /**
- * Student export (METHODS.md §9). Stand-in writer until core/schema's v1 writer lands: the
- * same information, numbers as plain JSON numbers, validated on import by core/schema later.
+ * Student export and import (METHODS.md §9) through core: core/project's `exportSession` builds
+ * the v1 document from the session (with the tuning box and training settings the CLI needs for
+ * a later `tune`), core/schema serialises it (validating, so the studio never writes a file it
+ * would refuse) and parses it back (one specific message for the first problem).
  */
+import { exportSession } from '../core/project/export.ts';
+import { decodeStudentExport, parseStudentExport, serializeStudentExport, type StudentExportV1 } from '../core/schema/index.ts';
+import { takeRows } from '../core/math/linalg.ts';
+import { freeBox } from '../core/tuning/bounds.ts';
+import { standardise } from '../core/concepts/stats.ts';
+import type { Box } from '../core/types.ts';
+import { boxAt, heldOutFlips, liveFor, plainMetrics, studioMetrics } from './project.ts';
 import type { StudioState } from './store.ts';
 
-const arr = (a: ArrayLike<number>) => Array.from(a, (v) => Math.round(v * 1e6) / 1e6);
+/** How many held-out images go into the export's check block. */
+const CHECK_IMAGES = 4;
+
+/** The v1 document for the studio's current student. Throws with a specific message if it cannot. */
+export function buildStudentDocument(s: StudioState, generator = 'Concept Tuning Studio'): StudentExportV1 {
+  const ds = s.dataset;
+  const session = s.session;
+  if (!ds || !session) throw new Error('there is no project to export');
+  const box = boxAt(session, s.boxes, session.history.head, ds.C, ds.M);
+  const checkRows = ds.split.heldOut.slice(0, CHECK_IMAGES);
+  // The studio holds concept activations, not text embeddings, for this project: the export
+  // is activation-only (model.embeddingDim null) and its check starts from raw activations.
+  return exportSession(session, {
+    generator,
+    model: { id: s.env.modelId || 'precomputed-activations', embeddingDim: null },
+    prompts: { templates: ['a photo of {concept}'] },
+    regions: { grid: ds.regionGrid >= 3 ? 9 : ds.regionGrid === 2 ? 4 : 1, overlap: 0 },
+    splits: { distill: ds.split.train.length, heldOut: ds.split.heldOut.length },
+    // members: what the served student really holds (a synthetic or imported student may differ from the default).
+    training: { ...s.training, members: session.state.ensemble?.members.length ?? s.training.members },
+    box,
+    checkActivations: { raw: takeRows(ds.raw, checkRows), ids: Array.from(checkRows, (i) => ds.imageNames[i]) },
+  });
+}
 
 export function exportStudentJson(s: StudioState): string {
-  const ds = s.dataset;
-  const live = s.live;
-  const ens = s.ensemble;
-  if (!ds || !live || !ens) throw new Error('no student to export');
-  const { C, M } = ds;
-  const rows = (a: Float32Array) => Array.from({ length: C }, (_, c) => arr(a.subarray(c * M, (c + 1) * M)));
-  const nodes = s.tree.order.map((id) => {
-    const n = s.tree.nodes[id];
-    return {
-      id: n.id, parentId: n.parentId, time: new Date(n.time).toISOString(), action: n.action, params: n.params, label: n.label,
-      metricsAfter: { fidelity: n.metricsAfter.fidelity, accuracy: n.metricsAfter.accuracy, n: n.metricsAfter.n },
-      flipped: n.flipped.length,
-    };
-  });
-  const m = s.metrics!;
-  const doc = {
-    schema: 'concept-tuning-studio/student',
-    version: 1,
-    exportedAt: new Date().toISOString(),
-    model: { description: ds.modelDescription },
-    regions: { grid: ds.regionGrid },
-    classes: ds.classes.map((name) => ({ name })),
-    concepts: ds.concepts.map((text, j) => ({ text, mu: ds.stats.mu[j], sigma: ds.stats.sigma[j] })),
-    student: { W: rows(live.W), b: arr(live.b), band: { lo: rows(ens.lo), hi: rows(ens.hi), note: '10th–90th percentile of bootstrap members; information only' } },
-    teacher: { description: ds.teacherDescription },
-    metrics: {
-      split: { train: ds.split.train.length, heldOut: ds.split.heldOut.length },
-      fidelity: m.fidelity, accuracy: m.accuracy, n: m.n,
-      perClass: m.perClass.map((p, c) => ({ class: ds.classes[c], ...p })),
-    },
-    provenance: { head: s.tree.head, nodes },
-  };
-  return JSON.stringify(doc, null, 1);
+  return serializeStudentExport(buildStudentDocument(s));
 }
+
+export type ImportOutcome = { ok: true; label: string } | { ok: false; error: string };
+
+/**
+ * Read a student export and make it the current student (a recorded `importStudent` step).
+ * Bad files — unreadable, invalid, or for other classes/concepts — return the specific message
+ * and change nothing.
+ */
+export function importStudentJson(s: StudioState, text: string, fileName: string): ImportOutcome {
+  const ds = s.dataset;
+  if (!ds || !s.session) return { ok: false, error: 'there is no project to import a student into' };
+  const parsed = parseStudentExport(text);
+  if (!parsed.ok) return { ok: false, error: `${fileName}: ${parsed.error}` };
+  const doc = parsed.value;
+  const classes = doc.classes.map((c) => c.name);
+  const concepts = doc.concepts.map((c) => c.name);
+  if (classes.length !== ds.C || classes.some((c, k) => c !== ds.classes[k])) {
+    return { ok: false, error: `${fileName}: its classes (${classes.join(', ')}) are not this project's (${ds.classes.join(', ')})` };
+  }
+  if (concepts.length !== ds.M) {
+    return { ok: false, error: `${fileName}: it has ${concepts.length} concepts but this project has ${ds.M}` };
+  }
+  const bad = concepts.findIndex((c, j) => c !== ds.concepts[j]);
+  if (bad >= 0) return { ok: false, error: `${fileName}: concept ${bad + 1} is '${concepts[bad]}' there but '${ds.concepts[bad]}' here` };
+  const d = decodeStudentExport(doc);
+  // Measure the imported student on this project's held-out split, with its own standardisation.
+  const ahat = standardise(ds.raw, d.stats).data;
+  const live = liveFor({ ...ds, ahat }, d.ensemble.served);
+  const metrics = studioMetrics(ds, live.pred);
+  const box: Box = d.box ?? freeBox(ds.C, ds.M);
+  const flipped = s.headPred ? heldOutFlips(ds, s.headPred, live.pred) : undefined;
+  s.commit({
+    type: 'refit', box,
+    actions: [{ type: 'importStudent', ensemble: d.ensemble, stats: d.stats, source: fileName, metricsAfter: plainMetrics(metrics), ...(flipped ? { flipped } : {}) }],
+  });
+  return { ok: true, label: `Imported the student file '${fileName}'` };
+}
+

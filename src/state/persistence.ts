@@ -1,54 +1,67 @@
 /**
- * What an autosave holds and how it comes back (DESIGN.md "Persistence"): the provenance tree
- * with its weight snapshots, the UI state, and the dataset — rebuilt from its seed when it is
- * synthetic, stored as arrays otherwise. Versioned and checked before anything is replaced.
+ * What an autosave holds and how it comes back (DESIGN.md "Persistence"): the core session
+ * (state + provenance tree with its snapshots + head), the tuning box per node, the UI state
+ * and the dataset — rebuilt from its seed when it is synthetic, stored as arrays otherwise.
+ * Versioned and checked before anything is replaced.
  */
+import type { Box } from '../core/types.ts';
+import { checkTree } from '../core/history/query.ts';
+import { ensembleShapeError, type Session } from '../core/project/index.ts';
 import type { UiState } from './actions.ts';
 import { initialUi } from './actions.ts';
 import { makeSyntheticProject } from './demoSynthetic.ts';
-import type { HistoryTree } from './history.ts';
 import type { StudioState } from './store.ts';
-import type { Dataset } from './types.ts';
+import type { Dataset, Training } from './types.ts';
+import { DEFAULT_TRAINING } from './project.ts';
 
-export const SAVE_VERSION = 1;
+/** v1 held the studio's own stand-in tree; v2 holds the core session. */
+export const SAVE_VERSION = 2;
 
-export interface SavedStudioV1 {
+export interface SavedStudioV2 {
   dataset: Dataset | null;
   synthetic: { seed: number; N: number; M: number } | null;
-  conceptNames: string[];
-  tree: HistoryTree;
+  session: Session;
+  boxes: Record<string, Box>;
+  training: Training;
   ui: UiState;
 }
 
-export function toSaved(s: StudioState): SavedStudioV1 | null {
+export function toSaved(s: StudioState): SavedStudioV2 | null {
   const ds = s.dataset;
-  if (!ds || !s.tree.head) return null;
+  if (!ds || !s.session) return null;
   const synthetic = ds.source.kind === 'synthetic' ? { seed: ds.source.seed, N: ds.source.N, M: ds.source.M } : null;
   // Transient UI bits (announcements, an import preview) do not survive a reload.
   const ui = { ...s.ui, announce: '', importPreview: null, proposal: null };
-  return { dataset: synthetic ? null : ds, synthetic, conceptNames: ds.concepts, tree: s.tree, ui };
+  // An open drag is saved as if it had ended (the group is gesture state, not history).
+  const session = s.session.history.group ? { ...s.session, history: { ...s.session.history, group: null } } : s.session;
+  return { dataset: synthetic ? null : ds, synthetic, session, boxes: s.boxes, training: s.training, ui };
 }
 
+export type Restored = { dataset: Dataset; session: Session; boxes: Record<string, Box>; training: Training; ui: UiState };
+
 /** Rebuild what `toSaved` wrote, or explain why not. */
-export function fromSaved(version: number, payload: unknown): { dataset: Dataset; tree: HistoryTree; ui: UiState } | { error: string } {
+export function fromSaved(version: number, payload: unknown): Restored | { error: string } {
   if (version !== SAVE_VERSION) return { error: `saved project has version ${version}; this studio reads ${SAVE_VERSION}` };
-  const p = payload as Partial<SavedStudioV1> | null;
-  if (!p || typeof p !== 'object' || !p.tree || !p.tree.head || !p.tree.nodes) return { error: 'saved project has no history' };
+  const p = payload as Partial<SavedStudioV2> | null;
+  if (!p || typeof p !== 'object' || !p.session?.history?.nodes || !p.session.state) return { error: 'saved project has no history' };
   let dataset: Dataset;
   if (p.synthetic) dataset = makeSyntheticProject(p.synthetic).dataset;
   else if (p.dataset && p.dataset.ahat instanceof Float32Array) dataset = p.dataset;
   else return { error: 'saved project has no dataset' };
-  if (Array.isArray(p.conceptNames) && p.conceptNames.length === dataset.M) dataset = { ...dataset, concepts: p.conceptNames.map(String) };
+  const session = p.session;
+  const problems = checkTree(session.history);
+  if (problems.length) return { error: `saved history is damaged: ${problems[0]}` };
+  const st = session.state;
   const { C, M } = dataset;
-  for (const id of p.tree.order ?? []) {
-    const n = p.tree.nodes[id];
-    if (!n || !(n.snapshot?.W instanceof Float32Array) || n.snapshot.W.length !== C * M || n.snapshot.b.length !== C) {
-      return { error: `saved history step ${id} does not match the dataset (${C} classes × ${M} concepts)` };
-    }
+  if (st.classes.length !== C || st.concepts.length !== M) {
+    return { error: `saved student has ${st.classes.length} classes × ${st.concepts.length} concepts but the dataset has ${C} × ${M}` };
   }
-  if (!p.tree.nodes[p.tree.head]) return { error: 'saved history points at a missing step' };
+  const bad = st.ensemble ? ensembleShapeError(st.ensemble, C, M) : null;
+  if (bad) return { error: `saved student does not fit the dataset: ${bad}` };
   const ui = { ...initialUi(), ...(p.ui ?? {}) };
   if (ui.cls >= C) ui.cls = 0;
   if (ui.image != null && ui.image >= dataset.N) ui.image = null;
-  return { dataset, tree: p.tree, ui };
+  if (ui.historySel && !session.history.nodes[ui.historySel]) ui.historySel = null;
+  if (ui.historyCompare && !session.history.nodes[ui.historyCompare]) ui.historyCompare = null;
+  return { dataset, session, boxes: p.boxes ?? {}, training: p.training ?? DEFAULT_TRAINING, ui };
 }

@@ -1,29 +1,37 @@
 /**
- * One zustand store made of slices (project, history, ui, jobs). Views read it through selectors
+ * One zustand store made of slices (project + its core session, ui, jobs, tuning). Views read it through selectors
  * and change it only through `commit` (or the named helpers below, which end in `commit`).
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Ensemble } from '../core/types.ts';
+import type { Box, Ensemble } from '../core/types.ts';
+import type { Session } from '../core/project/index.ts';
+import type { LiveLogits } from '../core/tuning/liveLogits.ts';
 import type { StudioAction, UiState } from './actions.ts';
 import { initialUi } from './actions.ts';
 import { commitAction } from './commit.ts';
-import { emptyTree, type HistoryTree } from './history.ts';
-import type { LiveLogits } from './live.ts';
+import { DEFAULT_TRAINING } from './project.ts';
 import { createJobsSlice, type JobsSlice } from './slices/jobs.ts';
 import { createTuningSlice, type TuningSlice } from './slices/tuning.ts';
-import type { Dataset, StudioMetrics } from './types.ts';
+import type { Dataset, StudioMetrics, Training } from './types.ts';
 
 export interface ProjectSlice {
   dataset: Dataset | null;
+  /** The core session: project state + provenance tree (state is always the head's). */
+  session: Session | null;
+  /** Tuning box each tune/restore/import node was fitted in (see project.ts `boxAt`). */
+  boxes: Record<string, Box>;
+  /** How refits are run (λ, members, seed, held-out share): the worker's and CLI's defaults. */
+  training: Training;
+  /** = session.state.ensemble (the served student, updated on every quick edit). */
   ensemble: Ensemble | null;
-  /** Live logits and predictions; mutated in place, `liveVersion` says when. */
+  /** Core live logits and predictions; mutated in place, `liveVersion` says when. */
   live: LiveLogits | null;
   liveVersion: number;
   metrics: StudioMetrics | null;
-  /** Predictions at the head node (to find flips). */
+  /** Predictions as of the last recorded change (to report each move's flips). */
   headPred: Int32Array | null;
-  /** Predictions at the parent of a merging drag node. */
-  mergeBasePred: Int32Array | null;
+  /** The weight an open edit gesture (drag / key presses) is moving. */
+  editing: { cls: number; concept: number } | null;
   /**
    * Bumped when the student has stopped changing: at once after a click-sized change, ~150 ms
    * after the last move of a drag. Secondary views (History, Compare) follow this instead of
@@ -42,10 +50,6 @@ export interface EnvInfo {
   demoAvailable: boolean;
 }
 
-export interface HistorySlice {
-  tree: HistoryTree;
-}
-
 export interface UiSlice {
   ui: UiState;
 }
@@ -59,7 +63,7 @@ export interface CoreActions {
   setEnv: (patch: Partial<EnvInfo>) => void;
 }
 
-export type StudioState = ProjectSlice & HistorySlice & UiSlice & JobsSlice & TuningSlice & CoreActions;
+export type StudioState = ProjectSlice & UiSlice & JobsSlice & TuningSlice & CoreActions;
 export type StudioStore = StoreApi<StudioState>;
 
 export interface StoreOptions {
@@ -88,22 +92,24 @@ export function createStudioStore(opts: StoreOptions = {}): StudioStore {
       const before = get();
       commitAction(set, get, action, scheduleSave);
       const after = get();
-      if (after.liveVersion === before.liveVersion && after.tree === before.tree && after.dataset === before.dataset) return;
+      if (after.liveVersion === before.liveVersion && after.session === before.session && after.dataset === before.dataset) return;
       if (settleTimer) clearTimeout(settleTimer);
-      if (action.type === 'quickEdit') settleTimer = setTimeout(settle, 150);
+      if (action.type === 'quickEdit' || action.type === 'beginEdit') settleTimer = setTimeout(settle, 150);
       else settle();
     };
     return {
       dataset: null,
+      session: null,
+      boxes: {},
+      training: DEFAULT_TRAINING,
       ensemble: null,
       live: null,
       liveVersion: 0,
       metrics: null,
       headPred: null,
-      mergeBasePred: null,
+      editing: null,
       settled: 0,
-      env: { models: [], modelId: '', device: null, engine: 'main-thread stand-in', demoAvailable: false },
-      tree: emptyTree(),
+      env: { models: [], modelId: '', device: null, engine: 'main thread', demoAvailable: false },
       ui: initialUi(),
       commit,
       setUi: (patch) => commit({ type: 'ui', patch }),

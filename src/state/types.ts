@@ -12,7 +12,10 @@ export type DatasetSource =
   | { kind: 'demo'; url: string }
   | { kind: 'imported'; name: string };
 
-/** Everything about the images that does not change while the student is tuned. */
+/**
+ * Everything about the images that does not change while the student is tuned. The student
+ * itself (weights, stats, tuning constraints, provenance) lives in the core Session.
+ */
 export interface Dataset {
   source: DatasetSource;
   name: string;
@@ -47,14 +50,6 @@ export interface Dataset {
   modelDescription: string;
 }
 
-/** The weights a provenance node restores: the served model and its uncertainty band. */
-export interface Snapshot {
-  W: Float32Array;
-  b: Float32Array;
-  lo: Float32Array;
-  hi: Float32Array;
-}
-
 /** Metrics plus the confusion matrices the Performance view draws (rows: reference, cols: student). */
 export interface StudioMetrics extends Metrics {
   /** C×C counts on the held-out split, rows = teacher argmax, cols = student argmax. */
@@ -65,31 +60,13 @@ export interface StudioMetrics extends Metrics {
   misaligned: number;
 }
 
-export type ActionType = 'distill' | 'quickEdit' | 'tune' | 'ban' | 'remove' | 'restore' | 'load' | 'corpus' | 'teacher';
-
-/** One node of the provenance tree (METHODS.md §7). Branches are never deleted. */
-export interface HistoryNode {
-  id: string;
-  parentId: string | null;
-  time: number;
-  action: ActionType;
-  params: Record<string, unknown>;
-  label: string;
-  metricsAfter: StudioMetrics;
-  /** Images whose student prediction changed relative to the parent node (all splits). */
-  flipped: Int32Array;
-  snapshot: Snapshot;
-  /** Drag/keyboard edits with the same key merge into this node while it is the head. */
-  mergeKey?: string;
+/** How the student is fitted (METHODS §4); recorded in exports so the CLI's `tune` can rebuild the split. */
+export interface Training {
+  lambda: number;
+  members: number;
+  seed: number;
+  heldOutFraction: number;
 }
-
-/**
- * How history treats a committed change (STYLE.md habit 7):
- * - `record`: a new provenance node;
- * - `merge`: fold into the head node when it has the same merge key (a slider drag), else new;
- * - `none`: UI-only state (selection, filters); never recorded, never clears redo.
- */
-export type Capture = 'record' | 'merge' | 'none';
 
 export type GalleryFilter =
   | { kind: 'all' }

@@ -1,7 +1,7 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import './styles.css';
-import { redoTarget, undoTarget } from '../state/history.ts';
-import { exportStudentJson } from '../state/exportStudent.ts';
+import { canRedo, canUndo } from '../state/project.ts';
+import { exportStudentJson, importStudentJson } from '../state/exportStudent.ts';
 import { studio, useStudio } from '../state/useStudio.ts';
 import { ProjectView } from './project/ProjectView.tsx';
 import { PerformanceView } from './performance/PerformanceView.tsx';
@@ -20,13 +20,13 @@ function isTextField(el: Element | null): boolean {
 
 export function UndoRedo() {
   useStudio((s) => s.settled);
-  const tree = studio().tree;
-  const canUndo = undoTarget(tree) != null;
-  const canRedo = redoTarget(tree) != null;
+  const session = studio().session;
+  const undoable = session != null && canUndo(session);
+  const redoable = session != null && canRedo(session);
   return (
     <>
-      <button disabled={!canUndo} onClick={() => studio().commit({ type: 'undo' })} aria-keyshortcuts="Control+Z Meta+Z" title="Undo (Ctrl/⌘+Z)">↶ Undo</button>
-      <button disabled={!canRedo} onClick={() => studio().commit({ type: 'redo' })} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z" title="Redo (Ctrl/⌘+Shift+Z)">↷ Redo</button>
+      <button disabled={!undoable} onClick={() => studio().commit({ type: 'undo' })} aria-keyshortcuts="Control+Z Meta+Z" title="Undo (Ctrl/⌘+Z)">↶ Undo</button>
+      <button disabled={!redoable} onClick={() => studio().commit({ type: 'redo' })} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z" title="Redo (Ctrl/⌘+Shift+Z)">↷ Redo</button>
     </>
   );
 }
@@ -40,10 +40,53 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Export and import of the student JSON (core/schema); a bad file shows its message and changes nothing. */
+function StudentFile() {
+  const hasStudent = useStudio((s) => s.ensemble != null);
+  const [error, setError] = useState('');
+  return (
+    <>
+      <label className="filebtn" title="Read a student JSON exported by the studio or the command line">
+        Import student JSON
+        <input type="file" className="sr-only" accept=".json,application/json" aria-label="Import student JSON" disabled={!hasStudent}
+          onChange={async (e) => {
+            const f = e.target.files?.[0];
+            e.target.value = '';
+            if (!f) return;
+            const r = importStudentJson(studio(), await f.text(), f.name);
+            setError(r.ok ? '' : r.error);
+            studio().announce(r.ok ? `${r.label}.` : `Import failed: ${r.error}`);
+          }} />
+      </label>
+      <button
+        className="primary"
+        disabled={!hasStudent}
+        onClick={() => {
+          const s = studio();
+          try {
+            download('student.json', exportStudentJson(s));
+            setError('');
+            s.announce('Student exported as student.json.');
+          } catch (err) {
+            setError(`Export failed: ${(err as Error).message}`);
+          }
+        }}
+      >
+        Export student JSON
+      </button>
+      {error && (
+        <div className="file-error" role="alert" data-testid="student-file-error">
+          <span className="grow">{error}</span>
+          <button className="link" aria-label="Dismiss message" onClick={() => setError('')}>×</button>
+        </div>
+      )}
+    </>
+  );
+}
+
 export function Studio() {
   const name = useStudio((s) => s.dataset?.name ?? 'No project');
   const announce = useStudio((s) => s.ui.announce);
-  const hasStudent = useStudio((s) => s.ensemble != null);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -65,17 +108,7 @@ export function Studio() {
         <span className="dataset ellipsis">{name}</span>
         <span className="spacer" />
         <UndoRedo />
-        <button
-          className="primary"
-          disabled={!hasStudent}
-          onClick={() => {
-            const s = studio();
-            download('student.json', exportStudentJson(s));
-            s.announce('Student exported as student.json.');
-          }}
-        >
-          Export student JSON
-        </button>
+        <StudentFile />
       </header>
       <div className="sr-only" role="status" aria-live="polite" aria-atomic="true" data-testid="live-region">{announce}</div>
       <main className="columns">

@@ -45,7 +45,7 @@ export function distillLabel(s: ProjectState, members: number): string {
 }
 
 export function importLabel(source: string): string {
-  return `Imported the student from '${source}'`;
+  return `Imported the student file '${source}'`;
 }
 
 const fold = (n: string) => n.trim().replace(/\s+/g, ' ').toLowerCase();

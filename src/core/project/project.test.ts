@@ -120,7 +120,7 @@ describe('project reducer', () => {
     const s = distilled();
     const stats = { mu: Float32Array.from([1, 2, 3]), sigma: Float32Array.from([1, 1, 1]) };
     const i = dispatch(s, { type: 'importStudent', ensemble: ensemble(7), stats, source: 'student.json', metricsAfter: metrics(0.6) }, 2);
-    expect(headNode(i).label).toBe("Imported the student from 'student.json'");
+    expect(headNode(i).label).toBe("Imported the student file 'student.json'");
     expect(headNode(i).weightsRef).toBe(ensembleRef(ensemble(7)));
     expect(i.state.stats).toBe(stats);
     expect(i.state.metrics?.fidelity).toBe(0.6);

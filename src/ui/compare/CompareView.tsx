@@ -26,6 +26,8 @@ function ImagePick(props: { label: string; i: number | null; onPick: (i: number)
 export function CompareView() {
   const ds = useStudio((s) => s.dataset);
   const live = useStudio((s) => s.live);
+  // Read on `settled` (below), not on every drag move: Compare follows finished steps.
+  const model = studio().ensemble?.served ?? null;
   const cmp = useStudio((s) => s.ui.compare);
   const { proposal, factor, busy } = useStudio(useShallow((s) => ({ proposal: s.ui.proposal, factor: s.ui.tuneFactor, busy: s.busy })));
   useStudio((s) => s.settled);
@@ -41,12 +43,12 @@ export function CompareView() {
     studio().setUi({ compare: { ...cmp, a, b: b < 0 ? (a + 1) % ds.N : b, cls: live.pred[a], c1: live.pred[a], c2: ds.teacherPred[a] !== live.pred[a] ? ds.teacherPred[a] : (live.pred[a] + 1) % ds.C } });
   }, [ds, live, cmp]);
 
-  if (!ds || !live || cmp.a == null) return <Panel id="compare" title="Compare" style={{ flex: '38 1 0' }}><p className="empty">Pick two images in the Images view.</p></Panel>;
+  if (!ds || !live || !model || cmp.a == null) return <Panel id="compare" title="Compare" style={{ flex: '38 1 0' }}><p className="empty">Pick two images in the Images view.</p></Panel>;
   const set = (patch: Partial<typeof cmp>) => studio().setUi({ compare: { ...cmp, ...patch }, proposal: null });
   const a = cmp.a;
   const twoImages = cmp.mode === 'images' && cmp.b != null;
-  const terms = twoImages ? imagePairTerms(ds, live, a, cmp.b!, cmp.cls) : classPairTerms(ds, live, a, cmp.c1, cmp.c2);
-  const total = terms.reduce((s, t) => s + t.value, 0) + (twoImages ? 0 : live.b[cmp.c1] - live.b[cmp.c2]);
+  const terms = twoImages ? imagePairTerms(ds, model, a, cmp.b!, cmp.cls) : classPairTerms(ds, model, a, cmp.c1, cmp.c2);
+  const total = terms.reduce((s, t) => s + t.value, 0) + (twoImages ? 0 : model.b[cmp.c1] - model.b[cmp.c2]);
   const top = terms.slice(0, TOP);
   const sentences = top.slice(0, 3).map((t) => (twoImages ? imagePairSentence(ds, a, cmp.b!, cmp.cls, t) : classPairSentence(ds, a, cmp.c1, cmp.c2, t)));
   const classSelect = (value: number, onChange: (v: number) => void, label: string) => (
@@ -57,7 +59,7 @@ export function CompareView() {
   const C = ds.C;
   const headline = twoImages
     ? `z_${ds.classes[cmp.cls]}(A) − z_${ds.classes[cmp.cls]}(B) = ${total.toFixed(2)}`
-    : `z_${ds.classes[cmp.c1]}(A) − z_${ds.classes[cmp.c2]}(A) = ${total.toFixed(2)} (incl. bias ${(live.b[cmp.c1] - live.b[cmp.c2]).toFixed(2)})`;
+    : `z_${ds.classes[cmp.c1]}(A) − z_${ds.classes[cmp.c2]}(A) = ${total.toFixed(2)} (incl. bias ${(model.b[cmp.c1] - model.b[cmp.c2]).toFixed(2)})`;
   return (
     <Panel id="compare" title="Compare" style={{ flex: '38 1 0' }}
       tools={
@@ -98,7 +100,7 @@ export function CompareView() {
             </div>
           ) : (
             <button disabled={busy || !top.length} onClick={() => {
-              const p = proposeStep(ds, live, twoImages ? 'images' : 'classes', a, terms, twoImages ? cmp.cls : cmp.c1, cmp.c2 % C, factor);
+              const p = proposeStep(ds, model, live.pred, twoImages ? 'images' : 'classes', a, terms, twoImages ? cmp.cls : cmp.c1, cmp.c2 % C, factor);
               studio().setUi({ proposal: p });
               if (!p) studio().announce('No tuning step to propose for this pair.');
             }}>Turn top difference into a tuning step…</button>

@@ -1,23 +1,20 @@
-/** Pairwise decompositions (METHODS.md §6) and their plain sentences; pure, UI-side. */
-import type { LiveLogits } from '../../state/live.ts';
+/** Pairwise decompositions (METHODS.md §6) by core/explain, and their plain sentences. */
+import type { LinearModel } from '../../core/types.ts';
+import { explainClassPair, explainImagePair } from '../../core/explain/pairwise.ts';
 import type { Dataset, TuneProposal } from '../../state/types.ts';
 
 export interface Term { j: number; value: number; }
 
+const rowOf = (ds: Dataset, i: number) => ds.ahat.subarray(i * ds.M, (i + 1) * ds.M);
+
 /** z_c(a) − z_c(b) = Σ_j w_cj (â_aj − â_bj): terms sorted by magnitude. */
-export function imagePairTerms(ds: Dataset, live: LiveLogits, a: number, b: number, c: number): Term[] {
-  const { M, ahat } = ds;
-  const out: Term[] = [];
-  for (let j = 0; j < M; j++) out.push({ j, value: live.W[c * M + j] * (ahat[a * M + j] - ahat[b * M + j]) });
-  return out.sort((x, y) => Math.abs(y.value) - Math.abs(x.value));
+export function imagePairTerms(ds: Dataset, model: LinearModel, a: number, b: number, c: number): Term[] {
+  return explainImagePair(model, rowOf(ds, a), rowOf(ds, b), c).terms.map((t) => ({ j: t.concept, value: t.value }));
 }
 
 /** z_c1(a) − z_c2(a) = Σ_j (w_c1j − w_c2j) â_aj + (b_c1 − b_c2). */
-export function classPairTerms(ds: Dataset, live: LiveLogits, a: number, c1: number, c2: number): Term[] {
-  const { M, ahat } = ds;
-  const out: Term[] = [];
-  for (let j = 0; j < M; j++) out.push({ j, value: (live.W[c1 * M + j] - live.W[c2 * M + j]) * ahat[a * M + j] });
-  return out.sort((x, y) => Math.abs(y.value) - Math.abs(x.value));
+export function classPairTerms(ds: Dataset, model: LinearModel, a: number, c1: number, c2: number): Term[] {
+  return explainClassPair(model, rowOf(ds, a), c1, c2).terms.map((t) => ({ j: t.concept, value: t.value }));
 }
 
 const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
@@ -42,15 +39,15 @@ export function classPairSentence(ds: Dataset, a: number, c1: number, c2: number
  * weaken the concept that pushes a misaligned image to its wrong class, else strengthen the one
  * that supports a correct decision.
  */
-export function proposeStep(ds: Dataset, live: LiveLogits, mode: 'images' | 'classes', a: number, terms: Term[], c: number, c2: number, factor: number): TuneProposal | null {
-  const misaligned = live.pred[a] !== ds.teacherPred[a];
+export function proposeStep(ds: Dataset, model: LinearModel, pred: Int32Array, mode: 'images' | 'classes', a: number, terms: Term[], c: number, c2: number, factor: number): TuneProposal | null {
+  const misaligned = pred[a] !== ds.teacherPred[a];
   const name = (j: number) => ds.concepts[j];
   if (mode === 'classes') {
     const pro = terms.find((t) => t.value > 0);
     if (!pro) return null;
     const j = pro.j;
-    const wc = live.W[c * ds.M + j];
-    if (misaligned && live.pred[a] === c) {
+    const wc = model.W[c * ds.M + j];
+    if (misaligned && pred[a] === c) {
       return { kind: 'downtune', cls: c, concept: j, factor,
         reason: `“${name(j)}” is the largest push of A towards “${ds.classes[c]}”, but the teacher says “${ds.classes[ds.teacherPred[a]]}”.` };
     }
@@ -59,7 +56,7 @@ export function proposeStep(ds: Dataset, live: LiveLogits, mode: 'images' | 'cla
   }
   const top = terms[0];
   if (!top || top.value === 0) return null;
-  if (misaligned && live.pred[a] === c) {
+  if (misaligned && pred[a] === c) {
     const pro = terms.find((t) => t.value > 0);
     if (!pro) return null;
     return { kind: 'downtune', cls: c, concept: pro.j, factor,

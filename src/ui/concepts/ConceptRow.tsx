@@ -18,16 +18,18 @@ export interface ConceptRowProps {
   onDrag: (dragging: boolean) => void;
 }
 
-let session = 0;
+const NAV_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'PageUp', 'PageDown', 'Home', 'End']);
 
 /**
  * One concept of the selected class: weight bar with the ensemble's band, a live slider (quick
- * edit, throttled to one commit per animation frame), tune actions and, when open, evidence.
+ * edit through core LiveLogits, throttled to one commit per animation frame), tune actions and,
+ * when open, evidence. A pointer-down…pointer-up drag is one edit gesture (one history node);
+ * key presses on a focused slider form one gesture until the slider loses focus.
  */
 export const ConceptRow = memo(function ConceptRow(p: ConceptRowProps) {
   const [v, setV] = useState(p.w);
   const active = useRef(false);
-  const key = useRef('');
+  const gesture = useRef(false);
   const pending = useRef(p.w);
   const raf = useRef(0);
   useEffect(() => {
@@ -35,24 +37,40 @@ export const ConceptRow = memo(function ConceptRow(p: ConceptRowProps) {
   }, [p.w]);
   useEffect(() => () => cancelAnimationFrame(raf.current), []);
 
+  const begin = () => {
+    const e = studio().editing;
+    // Still inside this slider's gesture (an undo or a refit in between closes it in the store).
+    if (gesture.current && e && e.cls === p.cls && e.concept === p.j) return;
+    gesture.current = true;
+    studio().commit({ type: 'beginEdit', cls: p.cls, concept: p.j });
+  };
   const flush = () => {
     raf.current = 0;
-    studio().commit({ type: 'quickEdit', cls: p.cls, concept: p.j, value: pending.current, mergeKey: key.current });
+    studio().commit({ type: 'quickEdit', cls: p.cls, concept: p.j, value: pending.current });
   };
   const onValue = (x: number) => {
     setV(x);
     pending.current = x;
-    if (!key.current) key.current = `kbd-${p.cls}-${p.j}-${++session}`;
+    begin();
     if (!raf.current) raf.current = requestAnimationFrame(flush);
   };
-  const end = () => {
+  /** Close the gesture: the pending move first, then one history node for all of it. */
+  const close = () => {
+    if (raf.current) {
+      cancelAnimationFrame(raf.current);
+      flush();
+    }
+    if (!gesture.current) return;
+    gesture.current = false;
+    if (studio().editing) studio().commit({ type: 'endEdit' });
+    const m = studio().metrics;
+    studio().announce(`Weight of ${p.name} for ${p.className} is ${fmtW(pending.current)}. Fidelity ${m ? (m.fidelity * 100).toFixed(1) : '—'} %.`);
+  };
+  const endPointer = () => {
     if (!active.current) return;
     active.current = false;
     p.onDrag(false);
-    // Next keyboard step starts a new history entry.
-    key.current = '';
-    const m = studio().metrics;
-    studio().announce(`Weight of ${p.name} for ${p.className} is ${fmtW(pending.current)}. Fidelity ${m ? (m.fidelity * 100).toFixed(1) : '—'} %.`);
+    close();
   };
 
   const W = 150;
@@ -79,15 +97,15 @@ export const ConceptRow = memo(function ConceptRow(p: ConceptRowProps) {
         aria-label={label}
         aria-valuetext={fmtW(v)}
         onPointerDown={() => {
+          close(); // a keyboard gesture on this slider ends where the pointer one begins
           active.current = true;
-          key.current = `drag-${p.cls}-${p.j}-${++session}`;
           p.onDrag(true);
+          begin();
         }}
-        onPointerUp={end}
-        onLostPointerCapture={end}
-        onFocus={() => { if (!active.current) key.current = ''; }}
-        onKeyUp={() => { active.current = false; }}
-        onKeyDown={() => { active.current = true; }}
+        onPointerUp={endPointer}
+        onLostPointerCapture={endPointer}
+        onBlur={close}
+        onKeyDown={(e) => { if (NAV_KEYS.has(e.key)) begin(); }}
         onChange={(e) => onValue(Number(e.currentTarget.value))}
       />
       <span className="num small" style={{ textAlign: 'right' }} title={`band ${fmtW(p.lo)} … ${fmtW(p.hi)}`}>{fmtW(v)}</span>

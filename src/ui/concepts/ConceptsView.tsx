@@ -35,7 +35,7 @@ export function ConceptsView() {
   const onDrag = useCallback((d: boolean) => setDragging(d), []);
   if (!ds || !live || !ensemble) return <Panel id="concepts" title="Concepts" style={{ flex: '62 1 0' }}><p className="empty">No student yet.</p></Panel>;
   const { C, M } = ds;
-  const W = live.W;
+  const W = ensemble.served.W;
   // Orders are frozen while dragging: rows re-sorting under the pointer would be unusable.
   let cols: number[];
   let rows: number[];

@@ -4,29 +4,42 @@ import { studio, useStudio } from '../../state/useStudio.ts';
 import { Panel } from '../components/Panel.tsx';
 import { UndoRedo } from '../Studio.tsx';
 import { COL, layoutTree, ROW } from './layout.ts';
+import type { HistoryNode } from '../../core/history/types.ts';
+import { nodeMetrics } from '../../state/project.ts';
 import { NodeDetails } from './NodeDetails.tsx';
 
-const ICON: Record<string, string> = { load: '●', distill: '◆', quickEdit: '✎', tune: '⇅', ban: '⊘', remove: '✕', restore: '↺', corpus: '≡', teacher: 'T' };
+const ICON: Record<string, string> = {
+  init: '●', distill: '◆', quickEdit: '✎', tune: '⇅', ban: '⊘', remove: '✕', restore: '↺', revert: '↺',
+  corpusChange: '≡', teacherChange: 'T', calibrationChange: '◐', importStudent: '⇩',
+};
+
+/** Icon of a node: tune nodes show their operation (ban, remove) when it has its own icon. */
+function iconOf(n: HistoryNode): string {
+  const op = n.action === 'tune' && n.params && typeof n.params === 'object' && !Array.isArray(n.params) ? n.params.op : null;
+  return (typeof op === 'string' && ICON[op]) || ICON[n.action] || '•';
+}
 
 /** The provenance tree, laid out by d3-hierarchy and drawn by React into its own SVG. */
 export function HistoryView() {
   // Follows `settled`, not every drag move: the tree is redrawn when a step is done.
   useStudio((s) => s.settled);
-  const tree = studio().tree;
+  const session = studio().session;
   const sel = useStudio((s) => s.ui.historySel);
   const cmp = useStudio((s) => s.ui.historyCompare);
-  const layout = useMemo(() => layoutTree(tree), [tree]);
+  const layout = useMemo(() => (session ? layoutTree(session) : { nodes: [], links: [], width: 0, height: 0 }), [session]);
   const scroller = useRef<HTMLDivElement>(null);
-  const head = tree.head;
+  const head = session?.history.head;
   const headPos = layout.nodes.find((n) => n.id === head);
   useEffect(() => {
     const el = scroller.current;
     if (!el || !headPos) return;
     if (headPos.y < el.scrollTop || headPos.y > el.scrollTop + el.clientHeight - ROW) el.scrollTop = headPos.y - el.clientHeight / 2;
   }, [headPos?.y, headPos]);
+  if (!session) return <Panel id="history" title="History" flush style={{ flex: '45 1 0' }}><p className="empty">No project yet.</p></Panel>;
+  const tree = session.history;
   const shown = sel && tree.nodes[sel] ? sel : head;
   return (
-    <Panel id="history" title="History" flush style={{ flex: '45 1 0' }} sub={`${tree.order.length} steps`} tools={<UndoRedo />}>
+    <Panel id="history" title="History" flush style={{ flex: '45 1 0' }} sub={`${layout.nodes.length} steps`} tools={<UndoRedo />}>
       <div className="tree" ref={scroller} style={{ flex: 1, overflow: 'auto', minHeight: 0 }}>
         <svg width={Math.max(layout.width, 200)} height={layout.height} role="tree" aria-label="Provenance tree">
           <defs><clipPath id="hist-clip"><rect x={-10} y={-12} width={COL - 14} height={24} /></clipPath></defs>
@@ -34,8 +47,9 @@ export function HistoryView() {
             <path key={l.to.id} className="link" d={`M${l.from.x},${l.from.y} C${l.from.x},${(l.from.y + l.to.y) / 2} ${l.to.x},${(l.from.y + l.to.y) / 2} ${l.to.x},${l.to.y}`} />
           ))}
           {layout.nodes.map((n) => {
-            const parent = n.node.parentId ? tree.nodes[n.node.parentId] : null;
-            const d = parent ? n.node.metricsAfter.fidelity - parent.metricsAfter.fidelity : null;
+            const now = nodeMetrics(session, n.id);
+            const before = n.node.parentId ? nodeMetrics(session, n.node.parentId) : null;
+            const d = now && before ? now.fidelity - before.fidelity : null;
             const cls = `node${n.id === head ? ' head' : ''}${n.id === shown ? ' sel' : ''}${n.id === cmp ? ' cmp' : ''}`;
             return (
               <g key={n.id} className={cls} transform={`translate(${n.x},${n.y})`} role="treeitem" tabIndex={0}
@@ -48,7 +62,7 @@ export function HistoryView() {
                 <circle r={5} />
                 {/* The full label is the accessible name; the clip only trims what is drawn. */}
                 <text x={10} y={4} clipPath="url(#hist-clip)">
-                  <tspan fill="#8a929e">{ICON[n.node.action] ?? '•'} </tspan>
+                  <tspan fill="#8a929e">{iconOf(n.node)} </tspan>
                   {d != null && Math.abs(d) >= 5e-4 && <tspan fill={d > 0 ? 'var(--pos)' : 'var(--neg)'} fontSize={10}>{fmtDelta(d)} </tspan>}
                   {n.node.label}
                 </text>

@@ -1,7 +1,8 @@
 /** Provenance tree → positions (d3-hierarchy tidy tree); pure, drawn by HistoryView. */
 import { stratify, tree } from 'd3-hierarchy';
-import type { HistoryTree } from '../../state/history.ts';
-import type { HistoryNode } from '../../state/types.ts';
+import type { HistoryNode } from '../../core/history/types.ts';
+import type { Session } from '../../core/project/index.ts';
+import { nodesInOrder } from '../../state/project.ts';
 
 export interface LaidNode { id: string; x: number; y: number; node: HistoryNode; }
 export interface LaidLink { from: LaidNode; to: LaidNode; }
@@ -9,8 +10,9 @@ export interface LaidLink { from: LaidNode; to: LaidNode; }
 export const ROW = 26;
 export const COL = 180;
 
-export function layoutTree(t: HistoryTree): { nodes: LaidNode[]; links: LaidLink[]; width: number; height: number } {
-  const list = t.order.map((id) => t.nodes[id]);
+export function layoutTree(session: Session): { nodes: LaidNode[]; links: LaidLink[]; width: number; height: number } {
+  const t = session.history;
+  const list = nodesInOrder(session);
   if (!list.length) return { nodes: [], links: [], width: 0, height: 0 };
   // Several roots are possible in principle (a second "load"); hang them under a virtual root.
   const roots = list.filter((n) => !n.parentId);

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { studio, useStudio } from '../../state/useStudio.ts';
 import { Thumb } from '../components/Thumb.tsx';
 import { DivergingBars } from '../components/DivergingBars.tsx';
+import { contributions } from '../../core/explain/contributions.ts';
 
 /** One image: labels, per-concept contributions to a class (they sum with the bias to the logit), best crops. */
 export function ImageDetail({ i }: { i: number }) {
@@ -14,14 +15,16 @@ export function ImageDetail({ i }: { i: number }) {
   const t = ds.teacherPred[i];
   const y = ds.labels ? ds.labels[i] : -1;
   const cls = clsSel ?? s;
-  const contrib = live.contributions(i, cls);
-  let sum = live.b[cls];
-  for (let j = 0; j < M; j++) sum += contrib[j];
+  const model = studio().ensemble!.served;
+  // Core's per-image explanation: the terms plus the bias sum to the logit exactly.
+  const ex = contributions(model, ds.ahat.subarray(i * M, (i + 1) * M), cls);
+  const contrib = ex.values;
+  const sum = ex.logit;
   const order = Array.from({ length: M }, (_, j) => j).sort((a, b) => Math.abs(contrib[b]) - Math.abs(contrib[a]));
   const top = order.slice(0, 8);
   const crops = order.filter((j) => contrib[j] > 0).slice(0, 4);
   const seed = ds.source.kind === 'synthetic' ? ds.source.seed : 0;
-  const z = live.z[i * C + cls];
+  const z = live.logit(i, cls);
   return (
     <div className="detail" aria-label={`Details of ${ds.imageNames[i]}`} role="region">
       <div className="row" style={{ alignItems: 'flex-start', gap: 10 }}>
@@ -54,10 +57,10 @@ export function ImageDetail({ i }: { i: number }) {
             {ds.classes.map((c, k) => <option key={c} value={k}>{c}{k === s ? ' (student)' : k === t ? ' (teacher)' : ''}</option>)}
           </select>
         </label>
-        <span className="muted num" data-testid="logit-sum">bias {live.b[cls].toFixed(2)} + Σ {M} concepts {(sum - live.b[cls]).toFixed(2)} = logit {sum.toFixed(2)} (z = {z.toFixed(2)})</span>
+        <span className="muted num" data-testid="logit-sum">bias {model.b[cls].toFixed(2)} + Σ {M} concepts {(sum - model.b[cls]).toFixed(2)} = logit {sum.toFixed(2)} (z = {z.toFixed(2)})</span>
       </div>
       <DivergingBars width={430} labelWidth={140} ariaLabel={`Top concept contributions to ${ds.classes[cls]}`}
-        data={top.map((j) => ({ key: j, label: ds.concepts[j], value: contrib[j], title: `${ds.concepts[j]}: w ${live.W[cls * M + j].toFixed(2)} × â ${ds.ahat[i * M + j].toFixed(2)} = ${contrib[j].toFixed(3)}` }))} />
+        data={top.map((j) => ({ key: j, label: ds.concepts[j], value: contrib[j], title: `${ds.concepts[j]}: w ${model.W[cls * M + j].toFixed(2)} × â ${ds.ahat[i * M + j].toFixed(2)} = ${contrib[j].toFixed(3)}` }))} />
     </div>
   );
 }

@@ -10,7 +10,7 @@ export function ImagesView() {
   const ds = useStudio((s) => s.dataset);
   const { live, filter, heldOutOnly, image } = useStudio(useShallow((s) => ({ live: s.live, filter: s.ui.filter, heldOutOnly: s.ui.heldOutOnly, image: s.ui.image })));
   const version = useStudio((s) => s.liveVersion);
-  const head = useStudio((s) => s.tree.head);
+  const head = useStudio((s) => s.session?.history.head);
   const items = useMemo(() => filteredImages(studio(), filter, heldOutOnly),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [ds, live, filter, heldOutOnly, version, head]);

@@ -11,8 +11,9 @@ export function filteredImages(s: StudioState, filter: GalleryFilter, heldOutOnl
   const out = new Int32Array(N);
   let n = 0;
   if (filter.kind === 'flipped') {
-    const node = s.tree.nodes[filter.nodeId ?? s.tree.head ?? ''];
-    for (const i of node?.flipped ?? []) if (!heldOutOnly || ds.isTest[i]) out[n++] = i;
+    const h = s.session?.history;
+    const node = h?.nodes[filter.nodeId ?? h.head];
+    for (const f of node?.flipped ?? []) if (!heldOutOnly || ds.isTest[f.image]) out[n++] = f.image;
     return out.slice(0, n);
   }
   for (let i = 0; i < N; i++) {
@@ -39,7 +40,8 @@ export function describeFilter(s: StudioState, f: GalleryFilter): string {
     case 'all': return 'all images';
     case 'misaligned': return 'misaligned (student ≠ teacher)';
     case 'flipped': {
-      const node = s.tree.nodes[f.nodeId ?? s.tree.head ?? ''];
+      const h = s.session?.history;
+      const node = h?.nodes[f.nodeId ?? h.head];
       return `flipped by “${node?.label ?? 'last change'}”`;
     }
     case 'class': return `${f.by} says ${ds.classes[f.cls]}`;

@@ -1,5 +1,6 @@
 import { fmtDelta, fmtPct } from '../../state/format.ts';
 import { studio, useStudio } from '../../state/useStudio.ts';
+import { nodeMetrics } from '../../state/project.ts';
 import { Panel } from '../components/Panel.tsx';
 import { ConfusionMatrix } from './ConfusionMatrix.tsx';
 
@@ -14,8 +15,8 @@ export function PerformanceView() {
   const ds = useStudio((s) => s.dataset);
   const m = useStudio((s) => s.metrics);
   const parent = useStudio((s) => {
-    const h = s.tree.head ? s.tree.nodes[s.tree.head] : null;
-    return h?.parentId ? s.tree.nodes[h.parentId].metricsAfter : null;
+    const h = s.session ? s.session.history.nodes[s.session.history.head] : null;
+    return h?.parentId ? nodeMetrics(s.session!, h.parentId) : null;
   });
   if (!ds || !m) return <Panel id="performance" title="Performance" style={{ flex: '60 1 0' }}><p className="empty">No student yet.</p></Panel>;
   const labelled = m.confTruth ? m.confTruth.reduce((a, b) => a + b, 0) : 0;

@@ -87,7 +87,7 @@ export function CorpusSection() {
               </li>
             ))}
           </ul>
-          <button style={{ marginTop: 4 }} disabled={busy} onClick={() => void studio().tuneActions(drops.map((d) => ({ kind: 'ban', j: d.concept, c: 'all' })), `Hygiene: ban ${drops.length} concept(s)`, 'corpus', { banned: drops.map((d) => d.concept) })}>
+          <button style={{ marginTop: 4 }} disabled={busy} onClick={() => void studio().tuneMany(drops.map((d) => ({ op: 'ban', cls: 'all', concept: d.concept })), `Hygiene: ban ${drops.length} concept(s)`)}>
             Apply: ban {drops.length} concept(s) and refit
           </button>
         </>
