@@ -11,7 +11,7 @@ describe('image decoding', () => {
   beforeAll(() => setPlatformDecoder(sharpDecoder));
 
   it('decodes every fixture format to RGB', async () => {
-    for (const n of ['rgb_odd.png', 'gray16.png', 'palette_trns.png', 'anim.gif', 'rgb24.bmp', 'pal8.bmp', 'photo420.jpg', 'lossless.webp']) {
+    for (const n of ['rgb_odd.png', 'gray16.png', 'palette_trns.png', 'anim.gif', 'rgb24.bmp', 'pal8.bmp', 'photo420.jpg', 'restart420.jpg', 'cmyk.jpg', 'lossless.webp']) {
       const img = await decodeImage(file(n), n);
       expect(img.data.length, n).toBe(img.width * img.height * 3);
     }
