@@ -39,9 +39,12 @@ export interface SolveOptions {
   signal?: CancelToken;
   onProgress?: (p: Progress) => void | Promise<void>;
   stage?: string;
-  /** Step growth per accepted iteration (default 1.2), and growth on a momentum restart. */
+  /**
+   * Step growth after a cleanly accepted iteration (default 1.05; 1.2 during the first 20
+   * iterations of a solve without `step0`). Measured at N=10k, M=600: 1.2 throughout needs
+   * ~40 % more forward calls (backtracks), 1.02 ~35 % more iterations.
+   */
   grow?: number;
-  growOnRestart?: number;
 }
 
 export interface SolveResult {
@@ -59,6 +62,8 @@ export interface SolveResult {
 
 const MAX_BACKTRACKS = 40;
 const STALL = 150;
+const EARLY_GROW = 1.2;
+const EARLY_ITERS = 20;
 
 /** Rows `idx` of a (rows×M) matrix, as a new Float32Array. */
 function gatherRows(x: Float64Array, idx: ArrayLike<number>, M: number): Float32Array {
@@ -95,10 +100,10 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
   const J = cols.J;
   const stage = opts.stage ?? 'fit';
   const cancelled = () => opts.signal?.aborted === true;
-  const grow = opts.grow ?? Number((globalThis as any).__GROW ?? 1.2);
+  const grow = opts.grow ?? 1.05;
+  const coldStart = !prob.step0;
   // Relative accuracy of the kernel's losses: the slack of the sufficient-decrease test.
   const eps = kernel.lossEps ?? 1e-6;
-  const growOnRestart = opts.growOnRestart ?? Number((globalThis as any).__GROWR ?? grow);
 
   // Iterates in float64: near convergence the updates are below float32 resolution of w.
   const x = Float64Array.from(prob.W0);
@@ -219,7 +224,8 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
           // Shrink to the curvature seen along this step (at least halving): a cold start
           // from an optimistic step then needs one or two backtracks, not six.
           const curv = (2 * (fn[q] - gr.loss[q] - lin)) / Math.max(sq, 1e-300);
-          step[j] = Math.min(0.5 * step[j], 0.9 / curv);
+          // Never below a tenth per backtrack: a noisy curvature must not collapse the step.
+          step[j] = Math.max(0.1 * step[j], Math.min(0.5 * step[j], 0.9 / curv));
           rejected.push(q);
         }
       });
@@ -236,12 +242,15 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
       for (let m = 0; m < M; m++) dot += (yW[q * M + m] - nW[q * M + m]) * (nW[q * M + m] - x[j * M + m]);
       const eta = step[j];
       const mayGrow = clean[q] && !frozen[j];
-      let etaNext = mayGrow ? eta * grow : eta;
+      // A cold start's first steps come from the curvature at w = 0 (σ = ½, the largest there
+      // is), so they may grow fast at first; later, and for warm starts, only slowly (each
+      // overshoot costs an extra forward).
+      const g = coldStart && iter <= EARLY_ITERS ? EARLY_GROW : grow;
+      const etaNext = mayGrow ? eta * g : eta;
       let tNext = (1 + Math.sqrt(1 + 4 * t[j] * t[j] * (eta / etaNext))) / 2;
       if (dot > 0) {
         t[j] = 1;
         tNext = 1;
-        if (mayGrow) etaNext = eta * growOnRestart;
       }
       beta[j] = (t[j] - 1) / tNext;
       t[j] = tNext;

@@ -152,6 +152,22 @@ function maxInt(v: Int32Array): number {
   return m;
 }
 
+/**
+ * Cold-start biases: with W = 0 the optimal b_c is the logit of the (weighted) mean target,
+ * so the first iterations need not spend themselves on the class base rates.
+ */
+function baseRateBiases(P: Mat, w: Float32Array): Float32Array {
+  const C = P.cols;
+  const b = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    let m = 0;
+    for (let i = 0; i < P.rows; i++) m += w[i] * P.data[i * C + c];
+    m = Math.min(1 - 1e-6, Math.max(1e-6, m));
+    b[c] = Math.log(m / (1 - m));
+  }
+  return b;
+}
+
 /** Fit one student on all rows (optionally weighted). */
 export async function fitStudent(A: Mat, P: Mat, opts: FitOptions = {}): Promise<FitResult> {
   checkShapes(A, P);
@@ -161,13 +177,14 @@ export async function fitStudent(A: Mat, P: Mat, opts: FitOptions = {}): Promise
   const { kernel, owned } = await useKernel(A, P, opts.kernel);
   try {
     const box = tileBox(opts.bounds, C, M, 1);
+    const rowW = uniformWeights(A.rows, opts.sampleWeights);
     const res = await solveColumns(
       kernel,
       {
         cols: memberColumns(C, 1),
-        rowW: uniformWeights(A.rows, opts.sampleWeights),
+        rowW,
         W0: opts.warmStart?.W ?? new Float32Array(C * M),
-        b0: opts.warmStart?.b ?? new Float32Array(C),
+        b0: opts.warmStart?.b ?? baseRateBiases(P, rowW.data),
         lo: box.lo,
         hi: box.hi,
         lambda: opts.lambda ?? DEFAULT_LAMBDA,

@@ -10,6 +10,7 @@
 export const enum DataType {
   FLOAT = 1,
   INT64 = 7,
+  DOUBLE = 11,
 }
 
 export interface TensorDesc {

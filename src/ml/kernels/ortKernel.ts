@@ -36,6 +36,11 @@ export interface OrtKernelOptions {
   sessionOptions?: Record<string, unknown>;
 }
 
+function f64(t: OrtTensorLike, what: string): Float64Array {
+  if (!(t?.data instanceof Float64Array)) throw new Error(`onnxruntime returned no float64 ${what}`);
+  return t.data;
+}
+
 function f32(t: OrtTensorLike, what: string): Float32Array {
   if (!(t?.data instanceof Float32Array)) throw new Error(`onnxruntime returned no float32 ${what}`);
   return t.data;
@@ -86,6 +91,8 @@ export async function createOrtKernel(
 
   return {
     name: opts.name,
+    // Float32 terms summed in float64 (see studentGraph.ts); the rest is logit rounding.
+    lossEps: 1e-7,
     N,
     M,
     C,
@@ -97,14 +104,14 @@ export async function createOrtKernel(
         b: new ort.Tensor('float32', b, [cols.J]),
         ...colFeeds(cols, rowW),
       });
-      return { Z: f32(out.Z, 'logits'), loss: Float64Array.from(f32(out.loss, 'loss')) };
+      return { Z: f32(out.Z, 'logits'), loss: f64(out.loss, 'loss') };
     },
     async backward(Z, cols, rowW): Promise<BackwardResult> {
       alive();
       if (Z.length !== N * cols.J) throw new Error('logits do not match the column set');
       const out = await bwd.run({ Z: new ort.Tensor('float32', Z, [N, cols.J]), ...colFeeds(cols, rowW) });
       return {
-        loss: Float64Array.from(f32(out.loss, 'loss')),
+        loss: f64(out.loss, 'loss'),
         gradW: f32(out.gradW, 'gradient'),
         gradb: f32(out.gradb, 'bias gradient'),
       };

@@ -44,7 +44,10 @@ function lossNodes(out: string): NodeDesc[] {
     { op: 'Mul', inputs: ['Pj', 'Z'], outputs: ['pz'] },
     { op: 'Sub', inputs: ['sp', 'pz'], outputs: ['bce'] },
     { op: 'Mul', inputs: ['bce', 'Sj'], outputs: ['wbce'] },
-    { op: 'ReduceSum', inputs: ['wbce', 'axis0'], outputs: [out], attrs: [{ name: 'keepdims', i: 0 }] },
+    // Sum in float64: a float32 running sum over N rows is off by ~√N·6e-8 relative, which is
+    // more than the solver's sufficient-decrease test can tolerate near the optimum.
+    { op: 'Cast', inputs: ['wbce'], outputs: ['wbce64'], attrs: [{ name: 'to', i: DataType.DOUBLE }] },
+    { op: 'ReduceSum', inputs: ['wbce64', 'axis0'], outputs: [out], attrs: [{ name: 'keepdims', i: 0 }] },
   ];
 }
 
@@ -78,7 +81,7 @@ export function forwardGraph(A: Float32Array, P: Float32Array, N: number, M: num
     ],
     outputs: [
       { name: 'Z', dataType: DataType.FLOAT, dims: [N, 'J'] },
-      { name: 'loss', dataType: DataType.FLOAT, dims: ['J'] },
+      { name: 'loss', dataType: DataType.DOUBLE, dims: ['J'] },
     ],
     nodes: [
       { op: 'Gemm', inputs: ['A', 'W', 'b'], outputs: ['Z'], attrs: [{ name: 'transB', i: 1 }] },
@@ -95,7 +98,7 @@ export function backwardGraph(A: Float32Array, P: Float32Array, N: number, M: nu
     initializers: constants(A, P, N, M, C),
     inputs: [{ name: 'Z', dataType: DataType.FLOAT, dims: [N, 'J'] }, ...colInputs(N)],
     outputs: [
-      { name: 'loss', dataType: DataType.FLOAT, dims: ['J'] },
+      { name: 'loss', dataType: DataType.DOUBLE, dims: ['J'] },
       { name: 'gradW', dataType: DataType.FLOAT, dims: ['J', M] },
       { name: 'gradb', dataType: DataType.FLOAT, dims: ['J'] },
     ],
