@@ -88,7 +88,7 @@ function defaultModelPath(): string {
   if (isBrowser) return '/models/';
   // Node: the repo's models/ folder, two levels above this file (no node:url import, so this
   // module still bundles for the browser).
-  return decodeURIComponent(new URL('../../models/', import.meta.url).pathname);
+  return decodeURIComponent(new URL(/* @vite-ignore */ '../../models/', import.meta.url).pathname);
 }
 
 const loads = new Map<string, Promise<ClipModel>>();
