@@ -2,7 +2,7 @@ import { decodePng } from './png.ts';
 import { decodeBmp } from './bmp.ts';
 import { decodeGif } from './gif.ts';
 import { decodeJpeg } from './jpeg.ts';
-import { applyOrientation, jpegOrientation } from './orientation.ts';
+import { applyOrientation, containerOrientation, jpegOrientation } from './orientation.ts';
 import {
   ImageDecodeError, type DecodeOptions, type DecodedImage, type ImageFormat, type PlatformDecoder, type RgbImage,
 } from './types.ts';
@@ -94,14 +94,20 @@ export async function decodeImage(bytes: Uint8Array, name: string, opts: DecodeO
   let orientation = 1;
   try {
     switch (format) {
-      case 'png': img = decodePng(bytes); break;
+      case 'png':
+        img = decodePng(bytes);
+        if (opts.applyOrientation !== false) orientation = containerOrientation(bytes, 'png');
+        break;
       case 'gif': img = decodeGif(bytes); break;
       case 'bmp': img = decodeBmp(bytes); break;
       case 'jpeg':
         img = decodeJpeg(bytes, maxPixels);
         if (opts.applyOrientation !== false) orientation = jpegOrientation(bytes);
         break;
-      case 'webp': img = await decodeWithPlatform(bytes, format); break;
+      case 'webp':
+        img = await decodeWithPlatform(bytes, format);
+        if (opts.applyOrientation !== false) orientation = containerOrientation(bytes, 'webp');
+        break;
     }
   } catch (e) {
     if (e instanceof ImageDecodeError) throw e;

@@ -19,6 +19,32 @@ export function jpegOrientation(bytes: Uint8Array): number {
   return 1;
 }
 
+/** EXIF orientation of a PNG (eXIf chunk) or WebP (EXIF chunk), as PIL reads them; 1 when absent. */
+export function containerOrientation(bytes: Uint8Array, format: 'png' | 'webp'): number {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const name = (at: number) => String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
+  if (format === 'png') {
+    for (let p = 8; p + 12 <= bytes.length; ) {
+      const len = v.getUint32(p);
+      const type = name(p + 4);
+      if (type === 'eXIf') return tiffOrientation(bytes.subarray(p + 8, p + 8 + len)) || 1;
+      if (type === 'IDAT' || type === 'IEND') break; // eXIf must precede the image data
+      p += 12 + len;
+    }
+    return 1;
+  }
+  for (let p = 12; p + 8 <= bytes.length; ) {
+    const len = v.getUint32(p + 4, true);
+    if (name(p) === 'EXIF') {
+      let t = bytes.subarray(p + 8, p + 8 + len);
+      if (name(p + 8) === 'Exif') t = t.subarray(6); // some writers keep the JPEG-style prefix
+      return tiffOrientation(t) || 1;
+    }
+    p += 8 + len + (len & 1);
+  }
+  return 1;
+}
+
 function tiffOrientation(t: Uint8Array): number {
   if (t.length < 8) return 0;
   const le = t[0] === 0x49 && t[1] === 0x49;
