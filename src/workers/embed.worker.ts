@@ -2,7 +2,7 @@
 import { expose } from 'comlink';
 import { createEmbedApi, withTransfers } from './embedApi.ts';
 import { configureBrowserRuntime } from '../ml/browserRuntime.ts';
-import { decodeImage } from '../data/images/index.ts';
+import { decodeImage, thumbnail, encodeJpeg } from '../data/images/index.ts';
 import { openEmbeddingCache, memoryEmbeddingCache, cacheKey, sha256Hex } from '../data/cache/index.ts';
 
 const api = withTransfers(
@@ -12,6 +12,7 @@ const api = withTransfers(
     // Private browsing can refuse IndexedDB: embed anyway, just without resuming.
     openCache: () => openEmbeddingCache().catch(() => memoryEmbeddingCache()),
     cacheKey,
+    thumbnail: (img, side) => encodeJpeg(thumbnail(img, side)),
     configureRuntime: configureBrowserRuntime,
   }),
 );

@@ -22,6 +22,8 @@ export interface EmbedDeps {
   hash(bytes: Uint8Array): Promise<string>;
   openCache(): Promise<CacheLike>;
   cacheKey(parts: { model: string; dtype: string; regions: string; hash: string }): string;
+  /** JPEG thumbnail of a decoded image fitting maxSide×maxSide (for the gallery). */
+  thumbnail?(img: RgbImage, maxSide: number): Uint8Array;
   /** Runtime setup before the first model load (the browser's wasm paths and threads). */
   configureRuntime?(opts: { numThreads?: number }): void;
 }
@@ -193,6 +195,20 @@ export function createEmbedApi(deps: EmbedDeps) {
         o += R * D;
       }
       return { ids, embeddings, R, D, errors, cached, computed };
+    },
+
+    /** JPEG thumbnails (null where the file does not decode), without touching the model. */
+    async thumbnails(files: EmbedFile[], maxSide = 160): Promise<(Uint8Array | null)[]> {
+      if (!deps.thumbnail) throw new Error('thumbnails are not available in this worker');
+      const out: (Uint8Array | null)[] = [];
+      for (const f of files) {
+        try {
+          out.push(deps.thumbnail(await deps.decode(f.bytes, f.id), maxSide));
+        } catch {
+          out.push(null);
+        }
+      }
+      return out;
     },
 
     /** Vision tower on ready pixel_values [B,3,H,W] (pre-processed elsewhere; also the benchmark's probe). */

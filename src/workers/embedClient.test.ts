@@ -64,6 +64,13 @@ describe('embed worker client', () => {
     expect([c.cached, c.R]).toEqual([0, 10]);
   });
 
+  it('makes thumbnails without loading a model', async () => {
+    client = nodeClient();
+    const t = await client.thumbnails([file('big.png'), file('not_an_image.jpg')], 64);
+    expect(Array.from(t[0]!.subarray(0, 3))).toEqual([0xff, 0xd8, 0xff]);
+    expect(t[1]).toBeNull();
+  });
+
   it('cancel terminates the worker; the next call starts a fresh one', async () => {
     client = nodeClient();
     await client.load();

@@ -86,6 +86,10 @@ export function createEmbedClient(model: EmbedLoadOptions, spawn: () => Spawned 
       const buffers = [...new Set(own.map((f) => f.bytes.buffer as ArrayBuffer))];
       return call((api) => api.embedFiles(transfer(own, buffers), options, opts.onProgress && proxy(opts.onProgress)), opts.signal);
     },
+    /** JPEG thumbnails (null for files that do not decode); needs no model, so it does not load one. */
+    thumbnails(files: EmbedFile[], maxSide = 160): Promise<(Uint8Array | null)[]> {
+      return get().api.thumbnails(files, maxSide);
+    },
     /** Vision tower on ready pixel_values [B,3,H,W]; the pixels are copied, not transferred. */
     embedPixels(pixels: Float32Array, dims: number[], opts: EmbedCallOptions = {}): Promise<Float32Array> {
       const copy = pixels.slice();
