@@ -83,6 +83,93 @@ function selectCols(Z: Float32Array, N: number, J: number, keep: number[]): Floa
   return out;
 }
 
+/** Zy = Zx + β_q (Zx − Zx_prev), column-wise over an N×Ja matrix. */
+function extrapolateLogits(Zx: Float32Array, ZxPrev: Float32Array, bq: Float64Array, N: number): Float32Array {
+  const Ja = bq.length;
+  const Zy = new Float32Array(N * Ja);
+  for (let i = 0; i < N; i++) {
+    const r = i * Ja;
+    for (let q = 0; q < Ja; q++) {
+      const z = Zx[r + q];
+      Zy[r + q] = z + bq[q] * (z - ZxPrev[r + q]);
+    }
+  }
+  return Zy;
+}
+
+/** Write the Jp columns of Z (N×Jp) into columns `pos` of Zn (N×Ja), row by row. */
+function scatterCols(Zn: Float32Array, Ja: number, Z: Float32Array, pos: Int32Array, N: number): void {
+  const Jp = pos.length;
+  for (let i = 0; i < N; i++) {
+    const r = i * Ja;
+    const s = i * Jp;
+    for (let p = 0; p < Jp; p++) Zn[r + pos[p]] = Z[s + p];
+  }
+}
+
+/**
+ * Proximal step of column q (row q of yW, gradW; its box is row j of lo/hi):
+ * nW = clamp(softThreshold(yW − η·g, ηλ), lo, hi). Returns ‖nW − yW‖∞.
+ */
+function proxRow(q: number, j: number, M: number, eta: number, lambda: number, yW: Float64Array, g: Float32Array, lo: Float32Array | null, hi: Float32Array | null, nW: Float64Array): number {
+  const thr = eta * lambda;
+  const o = q * M;
+  const ob = j * M;
+  let dmax = 0;
+  for (let m = 0; m < M; m++) {
+    const y = yW[o + m];
+    const v = y - eta * g[o + m];
+    let w = v > thr ? v - thr : v < -thr ? v + thr : 0;
+    if (lo !== null && hi !== null) {
+      const l = lo[ob + m];
+      const h = hi[ob + m];
+      w = w < l ? l : w > h ? h : w;
+    }
+    nW[o + m] = w;
+    const d = w > y ? w - y : y - w;
+    if (d > dmax) dmax = d;
+  }
+  return dmax;
+}
+
+/** ∇f·Δ and ‖Δ‖² of row q, Δ = nW − yW (the weights part of the decrease test). */
+function stepTerms(q: number, M: number, nW: Float64Array, yW: Float64Array, g: Float32Array, out: Float64Array): void {
+  let lin = 0;
+  let sq = 0;
+  const o = q * M;
+  for (let m = 0; m < M; m++) {
+    const d = nW[o + m] - yW[o + m];
+    lin += g[o + m] * d;
+    sq += d * d;
+  }
+  out[0] = lin;
+  out[1] = sq;
+}
+
+/** (y − x⁺)·(x⁺ − x) over row q's weights (x is row j of the full iterate). */
+function restartDot(q: number, j: number, M: number, yW: Float64Array, nW: Float64Array, x: Float64Array): number {
+  let dot = 0;
+  const o = q * M;
+  const ox = j * M;
+  for (let m = 0; m < M; m++) dot += (yW[o + m] - nW[o + m]) * (nW[o + m] - x[ox + m]);
+  return dot;
+}
+
+/** y = x + β(x − x_prev) for the active columns, weights and biases. */
+function extrapolateWeights(act: number[], beta: Float64Array, M: number, x: Float64Array, xPrev: Float64Array, xb: Float64Array, xbPrev: Float64Array, yW: Float64Array, yb: Float64Array): void {
+  for (let q = 0; q < act.length; q++) {
+    const j = act[q];
+    const bj = beta[j];
+    const o = q * M;
+    const ox = j * M;
+    for (let m = 0; m < M; m++) {
+      const v = x[ox + m];
+      yW[o + m] = v + bj * (v - xPrev[ox + m]);
+    }
+    yb[q] = xb[j] + bj * (xb[j] - xbPrev[j]);
+  }
+}
+
 function subset(cols: ColumnSet, pos: ArrayLike<number>): ColumnSet {
   const J = pos.length;
   const cls = new Int32Array(J);
@@ -120,12 +207,7 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
   const best = new Float64Array(J).fill(Infinity);
   const bestAt = new Int32Array(J);
   const frozen = new Uint8Array(J);
-
-  const l1 = (j: number, v: Float64Array) => {
-    let s = 0;
-    for (let m = 0; m < M; m++) s += Math.abs(v[j * M + m]);
-    return s;
-  };
+  const terms = new Float64Array(2);
 
   let act: number[] = Array.from({ length: J }, (_, j) => j);
   let actCols = cols;
@@ -138,27 +220,12 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
     if (cancelled()) throw new CancelledError();
     const Ja = act.length;
 
-    // Extrapolated point y and its logits, column by column.
-    let Zy = Zx;
-    if (act.some((j) => beta[j] !== 0)) {
-      Zy = new Float32Array(N * Ja);
-      const bq = act.map((j) => beta[j]);
-      for (let i = 0; i < N; i++) {
-        const r = i * Ja;
-        for (let q = 0; q < Ja; q++) Zy[r + q] = Zx[r + q] + bq[q] * (Zx[r + q] - ZxPrev[r + q]);
-      }
-    }
+    // Extrapolated point y and its logits.
+    const bq = Float64Array.from(act, (j) => beta[j]);
+    const Zy = bq.some((v) => v !== 0) ? extrapolateLogits(Zx, ZxPrev, bq, N) : Zx;
     const yW = new Float64Array(Ja * M);
     const yb = new Float64Array(Ja);
-    for (let q = 0; q < Ja; q++) {
-      const j = act[q];
-      const bj = beta[j];
-      for (let m = 0; m < M; m++) {
-        const k = j * M + m;
-        yW[q * M + m] = x[k] + bj * (x[k] - xPrev[k]);
-      }
-      yb[q] = xb[j] + bj * (xb[j] - xbPrev[j]);
-    }
+    extrapolateWeights(act, beta, M, x, xPrev, xb, xbPrev, yW, yb);
     const gr = await kernel.backward(Zy, actCols, rowW);
 
     // Proximal step with per-column backtracking; only rejected columns are re-evaluated.
@@ -168,68 +235,46 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
     const fn = new Float64Array(Ja);
     const gmap = new Float64Array(Ja); // ‖x⁺ − y‖∞ / η
     const clean = new Uint8Array(Ja);
-    let pending = Array.from({ length: Ja }, (_, q) => q);
+    let pending = Int32Array.from({ length: Ja }, (_, q) => q);
     for (let bt = 0; pending.length > 0; bt++) {
       if (cancelled()) throw new CancelledError();
       for (const q of pending) {
-        const j = act[q];
-        const eta = step[j];
-        const thr = eta * lambda;
-        let dmax = 0;
-        for (let m = 0; m < M; m++) {
-          const k = q * M + m;
-          const v = yW[k] - eta * gr.gradW[k];
-          let w = v > thr ? v - thr : v < -thr ? v + thr : 0;
-          if (lo && hi) w = Math.min(hi[j * M + m], Math.max(lo[j * M + m], w));
-          nW[k] = w;
-          dmax = Math.max(dmax, Math.abs(w - yW[k]));
-        }
+        const eta = step[act[q]];
+        const dmax = proxRow(q, act[q], M, eta, lambda, yW, gr.gradW, lo, hi, nW);
         nb[q] = yb[q] - eta * gr.gradb[q];
         gmap[q] = Math.max(dmax, Math.abs(nb[q] - yb[q])) / eta;
       }
-      const sub = subset(actCols, pending);
-      const fw = await kernel.forward(gatherRows(nW, pending, M), Float32Array.from(pending, (q) => nb[q]), sub, rowW);
-      const Jp = pending.length;
-      if (Jp === Ja) Zn = fw.Z; // first try of every column: take the buffer as is
-      else {
-        // Row-major scatter of the re-evaluated columns (column-wise would stride through Z J times).
-        for (let i = 0; i < N; i++) for (let p = 0; p < Jp; p++) Zn[i * Ja + pending[p]] = fw.Z[i * Jp + p];
-      }
+      const fw = await kernel.forward(gatherRows(nW, pending, M), Float32Array.from(pending, (q) => nb[q]), subset(actCols, pending), rowW);
+      if (pending.length === Ja) Zn = fw.Z; // first try of every column: take the buffer as is
+      else scatterCols(Zn, Ja, fw.Z, pending, N);
       const rejected: number[] = [];
       pending.forEach((q, p) => {
-        fn[q] = fw.loss[p];
-        // Sufficient decrease: f(x⁺) ≤ f(y) + ∇f(y)·Δ + ‖Δ‖²/(2η), with slack for float32 sums.
-        let lin = 0;
-        let sq = 0;
-        for (let m = 0; m < M; m++) {
-          const d = nW[q * M + m] - yW[q * M + m];
-          lin += gr.gradW[q * M + m] * d;
-          sq += d * d;
-        }
-        const db = nb[q] - yb[q];
-        lin += gr.gradb[q] * db;
-        sq += db * db;
         const j = act[q];
+        fn[q] = fw.loss[p];
+        // Sufficient decrease: f(x⁺) ≤ f(y) + ∇f(y)·Δ + ‖Δ‖²/(2η), up to the loss noise.
+        stepTerms(q, M, nW, yW, gr.gradW, terms);
+        const db = nb[q] - yb[q];
+        const lin = terms[0] + gr.gradb[q] * db;
+        const sq = terms[1] + db * db;
         const bound = gr.loss[q] + lin + sq / (2 * step[j]);
-        // Passing only thanks to the slack means the test can no longer see the curvature:
-        // accept, but do not let the step grow (else it creeps past 2/L and the iterates wobble
-        // at the noise level instead of converging).
         const slack = eps * Math.abs(gr.loss[q]) + 1e-300;
+        // Passing only thanks to the slack means the test cannot see the curvature: accept,
+        // but do not let the step grow (it would creep past 2/L and wobble at noise level).
         clean[q] = fn[q] <= bound ? 1 : 0;
         // Once the quadratic term sinks below the loss noise, the test cannot tell a good step
         // from a bad one (a 1e-9 wobble in f is a 1e-4 wobble in w): from then on the step may
         // shrink on a clear failure but never grow again.
         if (sq / (2 * step[j]) < slack) frozen[j] = 1;
         if (fn[q] > bound + slack && bt < MAX_BACKTRACKS) {
-          // Shrink to the curvature seen along this step (at least halving): a cold start
-          // from an optimistic step then needs one or two backtracks, not six.
+          // Shrink to the curvature seen along this step (at least halving, at most ×0.1 so a
+          // noisy curvature cannot collapse the step): a cold start from an optimistic step
+          // then needs one or two backtracks, not six.
           const curv = (2 * (fn[q] - gr.loss[q] - lin)) / Math.max(sq, 1e-300);
-          // Never below a tenth per backtrack: a noisy curvature must not collapse the step.
           step[j] = Math.max(0.1 * step[j], Math.min(0.5 * step[j], 0.9 / curv));
           rejected.push(q);
         }
       });
-      pending = rejected;
+      pending = Int32Array.from(rejected);
     }
 
     // Accept: restart test, momentum update, convergence, shift iterates.
@@ -238,15 +283,13 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
       const j = act[q];
       iterations[j] = iter;
       // Gradient restart: momentum points uphill when (y − x⁺)·(x⁺ − x) > 0.
-      let dot = (yb[q] - nb[q]) * (nb[q] - xb[j]);
-      for (let m = 0; m < M; m++) dot += (yW[q * M + m] - nW[q * M + m]) * (nW[q * M + m] - x[j * M + m]);
+      const dot = restartDot(q, j, M, yW, nW, x) + (yb[q] - nb[q]) * (nb[q] - xb[j]);
       const eta = step[j];
-      const mayGrow = clean[q] && !frozen[j];
       // A cold start's first steps come from the curvature at w = 0 (σ = ½, the largest there
       // is), so they may grow fast at first; later, and for warm starts, only slowly (each
       // overshoot costs an extra forward).
       const g = coldStart && iter <= EARLY_ITERS ? EARLY_GROW : grow;
-      const etaNext = mayGrow ? eta * g : eta;
+      const etaNext = clean[q] && !frozen[j] ? eta * g : eta;
       let tNext = (1 + Math.sqrt(1 + 4 * t[j] * t[j] * (eta / etaNext))) / 2;
       if (dot > 0) {
         t[j] = 1;
@@ -255,10 +298,8 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
       beta[j] = (t[j] - 1) / tNext;
       t[j] = tNext;
       step[j] = etaNext;
-      for (let m = 0; m < M; m++) {
-        xPrev[j * M + m] = x[j * M + m];
-        x[j * M + m] = nW[q * M + m];
-      }
+      xPrev.set(x.subarray(j * M, (j + 1) * M), j * M);
+      x.set(nW.subarray(q * M, (q + 1) * M), j * M);
       xbPrev[j] = xb[j];
       xb[j] = nb[q];
       fx[j] = fn[q];
@@ -279,7 +320,6 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
     // Compacting costs two passes over N×J floats, so converged columns ride along (and keep
     // improving) until a tenth of the active set is done.
     if (keep.length === 0 || (keep.length < Ja && Ja - keep.length >= Math.max(1, Ja / 10))) {
-      // Drop converged columns from every N×J buffer the next iteration reads.
       Zx = selectCols(Zx, N, Ja, keep);
       ZxPrev = selectCols(ZxPrev, N, Ja, keep);
       act = keep.map((q) => act[q]);
@@ -289,13 +329,10 @@ export async function solveColumns(kernel: StudentKernel, prob: ColumnProblem, o
   }
 
   const objective = new Float64Array(J);
-  for (let j = 0; j < J; j++) objective[j] = fx[j] + lambda * l1(j, x);
-  return {
-    W: Float32Array.from(x),
-    b: Float32Array.from(xb),
-    objective,
-    iterations,
-    steps: step,
-    converged,
-  };
+  for (let j = 0; j < J; j++) {
+    let l1 = 0;
+    for (let m = 0; m < M; m++) l1 += Math.abs(x[j * M + m]);
+    objective[j] = fx[j] + lambda * l1;
+  }
+  return { W: Float32Array.from(x), b: Float32Array.from(xb), objective, iterations, steps: step, converged };
 }
