@@ -4,8 +4,11 @@ import type { Command } from './command.ts';
 import { distill } from './distill.ts';
 import { tune } from './tune.ts';
 import { predict } from './predict.ts';
+import { embed } from './embed.ts';
+import { concepts } from './concepts.ts';
+import { activations } from './activations.ts';
 
-export const COMMANDS: Command[] = [distill, tune, predict];
+export const COMMANDS: Command[] = [distill, tune, predict, embed, concepts, activations];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
