@@ -32,16 +32,16 @@ import torch.nn.functional as F  # noqa: E402
 
 import evalcore as ec  # noqa: E402
 from data import SHORTCUT, caption_vocabulary, generate_arrays, make_item  # noqa: E402
-from model import (EMBED_DIM, IMAGE_MEAN, IMAGE_STD, MAX_LEN, SPECIALS, DemoCLIP, Teacher,  # noqa: E402
-                   TextExport, VisionExport, WordTokenizer, count_params)
+from model import (EMBED_DIM, IMAGE_MEAN, IMAGE_STD, LEX_DIM, LEX_WEIGHT, MAX_LEN, SPECIALS, DemoCLIP, Teacher,  # noqa: E402
+                   TextExport, VisionExport, WordTokenizer, count_params, lexical_table)
 from scene import (BACKGROUNDS, CONDITIONS, LIGHTINGS, MARKS, MATERIALS, OOD_OBJECTS, OOD_PARTS,  # noqa: E402
                    PARTS, SHIFTED_LIGHTINGS)
 
 PROFILES = {
     # n_*: images per split; clip_epochs over n_clip; budgets in minutes cap training time.
-    "cpu": dict(n_clip=40000, clip_epochs=9, clip_budget=27, n_train=20000, teacher_epochs=6, n_val=1500,
+    "cpu": dict(n_clip=40000, clip_epochs=9, clip_budget=22, n_train=16000, teacher_epochs=12, n_val=1500,
                 n_test=2000, n_shifted=1000, n_ood=1000, batch=256, clip_lr=2e-3, teacher_lr=3e-3),
-    "gpu": dict(n_clip=160000, clip_epochs=20, clip_budget=4.0, n_train=40000, teacher_epochs=6, n_val=3000,
+    "gpu": dict(n_clip=140000, clip_epochs=20, clip_budget=3.2, n_train=40000, teacher_epochs=24, n_val=3000,
                 n_test=3000, n_shifted=1500, n_ood=1500, batch=256, clip_lr=2e-3, teacher_lr=3e-3),
     "smoke": dict(n_clip=2000, clip_epochs=1, clip_budget=2, n_train=1000, teacher_epochs=1, n_val=200,
                   n_test=300, n_shifted=100, n_ood=100, batch=128, clip_lr=2e-3, teacher_lr=3e-3),
@@ -78,7 +78,7 @@ def dump(obj, path):
 # ----------------------------------------------------------------------------- data
 
 def cached_split(cache, seed, split, n, workers, n_captions=1):
-    base = os.path.join(cache, f"{split}_s{seed}_n{n}_c{n_captions}")
+    base = os.path.join(cache, f"{split}_s{seed}_n{n}_c{n_captions}_p{SHORTCUT['p_given_other']}")
     if os.path.exists(base + ".npy") and os.path.exists(base + ".json"):
         return np.load(base + ".npy"), json.load(open(base + ".json"))
     t = time.time()
@@ -159,7 +159,7 @@ def train_teacher(arr, attrs, cfg, device, seed):
             loss.backward()
             opt.step()
             step += 1
-            tl += float(loss) * len(idx)
+            tl += float(loss.detach()) * len(idx)
             tc += int((out.argmax(1) == y[idx]).sum())
         log(f"teacher epoch {ep + 1}/{cfg['teacher_epochs']}: loss {tl / (steps_per * B):.4f} acc {tc / (steps_per * B):.4f}")
     model.eval()
@@ -280,7 +280,7 @@ def onnx_export(module, args, path, input_names, output_names, dynamic_axes):
 def write_model_folder(model, tok, out_dir):
     model = model.to("cpu").float().eval()
     model.vision.to(memory_format=torch.contiguous_format)
-    ve, te = VisionExport(model.vision).eval(), TextExport(model.text).eval()
+    ve, te = VisionExport(model.vision).eval(), TextExport(model.text, lexical_table(tok.vocab)).eval()
     onnx_dir = os.path.join(out_dir, "onnx")
     onnx_export(ve, (torch.zeros(2, 3, 64, 64),), os.path.join(onnx_dir, "vision_model.onnx"),
                 ["pixel_values"], ["image_embeds"], {"pixel_values": {0: "batch"}, "image_embeds": {0: "batch"}})
@@ -298,13 +298,15 @@ def write_model_folder(model, tok, out_dir):
         "_comment": "Demo CLIP for Concept Tuning Studio: a small residual CNN image tower and a bag-of-words text tower "
                     "trained contrastively on procedurally drawn machine parts (tools/demo). It knows only that domain. "
                     "Both towers output L2-normalised 128-d embeddings.",
-        "architectures": ["CLIPModel"], "model_type": "clip", "projection_dim": EMBED_DIM,
+        "architectures": ["CLIPModel"], "model_type": "clip", "projection_dim": EMBED_DIM + LEX_DIM,
+        "demo_embedding": {"semantic_dims": EMBED_DIM, "lexical_dims": LEX_DIM, "lexical_weight": LEX_WEIGHT,
+                           "note": "image_embeds are zero in the last lexical_dims; see tools/demo/model.py"},
         "logit_scale_init_value": 2.6592, "torch_dtype": "float32", "transformers_version": "4.49.0",
         "text_config": {"model_type": "clip_text_model", "vocab_size": V, "hidden_size": 128, "intermediate_size": 256,
-                        "projection_dim": EMBED_DIM, "max_position_embeddings": MAX_LEN, "num_hidden_layers": 1,
+                        "projection_dim": EMBED_DIM + LEX_DIM, "max_position_embeddings": MAX_LEN, "num_hidden_layers": 1,
                         "num_attention_heads": 1, "pad_token_id": 0, "bos_token_id": 2, "eos_token_id": 3},
         "vision_config": {"model_type": "clip_vision_model", "image_size": 64, "num_channels": 3, "patch_size": 64,
-                          "hidden_size": 256, "intermediate_size": 256, "projection_dim": EMBED_DIM,
+                          "hidden_size": 256, "intermediate_size": 256, "projection_dim": EMBED_DIM + LEX_DIM,
                           "num_hidden_layers": 7, "num_attention_heads": 1},
     }, os.path.join(out_dir, "config.json"))
     sp = lambda t: {"id": t, "type_id": 0}
@@ -428,6 +430,7 @@ def main():
     ap.add_argument("--reference", default=os.path.join(HERE, "reference.json"))
     ap.add_argument("--clip-budget", type=float, default=None, help="override the CLIP training time cap (minutes)")
     ap.add_argument("--save-checkpoints", default=None, help="also save torch state_dicts to this folder")
+    ap.add_argument("--clip-checkpoint", default=None, help="reuse a trained CLIP (checkpoints.pt from --save-checkpoints) instead of training one")
     ap.add_argument("--teacher-sweep", default="", help="comma-separated teacher epoch counts to try and report (diagnostic only)")
     args = ap.parse_args()
 
@@ -462,7 +465,8 @@ def main():
         log(f"WARNING: corpus words never used in captions (untrained): {missing}")
 
     # data
-    clip_arr, clip_attrs = cached_split(args.cache, seed, "clip", cfg["n_clip"], workers, N_CAPTIONS)
+    if not args.clip_checkpoint:
+        clip_arr, clip_attrs = cached_split(args.cache, seed, "clip", cfg["n_clip"], workers, N_CAPTIONS)
     tr_arr, tr_attrs = cached_split(args.cache, seed, "train", cfg["n_train"], workers)
     va_arr, va_attrs = cached_split(args.cache, seed, "val", cfg["n_val"], workers)
     te_arr, te_attrs = cached_split(args.cache, seed + 1000, "test", cfg["n_test"], workers)
@@ -473,12 +477,30 @@ def main():
     t = time.time()
     teacher = train_teacher(tr_arr, tr_attrs, cfg, device, seed)
     teacher_minutes = (time.time() - t) / 60
+    for e in [int(v) for v in args.teacher_sweep.split(",") if v]:
+        c2 = dict(cfg, teacher_epochs=e)
+        tv = train_teacher(tr_arr, tr_attrs, c2, device, seed)
+        with torch.no_grad():
+            lg = lambda a: torch.cat([tv(to_batch(torch.from_numpy(a), torch.arange(i, min(len(a), i + 512)), device, False))
+                                      .float().cpu() for i in range(0, len(a), 512)]).numpy()
+            log(f"sweep teacher epochs={e}: in-dist {json.dumps(ec.teacher_metrics(lg(va_arr), va_attrs, CONDITIONS))} "
+                f"test {json.dumps(ec.teacher_metrics(lg(te_arr), te_attrs, CONDITIONS))}")
 
     # CLIP
-    clip, clip_info = train_clip(clip_arr, clip_attrs, tok, cfg, device, seed)
+    if args.clip_checkpoint:
+        ck = torch.load(args.clip_checkpoint, map_location="cpu")
+        assert ck["vocab"] == tok.vocab, "checkpoint vocabulary differs"
+        clip = DemoCLIP(len(tok.vocab))
+        clip.load_state_dict(ck["clip"])
+        clip.eval()
+        clip_info = dict(ck.get("clip_info", {}), from_checkpoint=os.path.basename(args.clip_checkpoint),
+                         checkpoint_sha256=sha256(args.clip_checkpoint))
+        log(f"CLIP loaded from {args.clip_checkpoint}")
+    else:
+        clip, clip_info = train_clip(clip_arr, clip_attrs, tok, cfg, device, seed)
     if args.save_checkpoints:
         os.makedirs(args.save_checkpoints, exist_ok=True)
-        torch.save({"clip": clip.state_dict(), "teacher": teacher.state_dict(), "vocab": tok.vocab},
+        torch.save({"clip": clip.state_dict(), "teacher": teacher.state_dict(), "vocab": tok.vocab, "clip_info": clip_info},
                    os.path.join(args.save_checkpoints, "checkpoints.pt"))
 
     # export
@@ -568,14 +590,7 @@ def main():
     }
     dump(manifest, os.path.join(clip_dir, "manifest.json"))
     log(f"done in {(time.time() - T0) / 60:.1f} min")
-    for e in [int(v) for v in args.teacher_sweep.split(",") if v]:
-        c2 = dict(cfg, teacher_epochs=e)
-        tv = train_teacher(tr_arr, tr_attrs, c2, device, seed)
-        with torch.no_grad():
-            lg = lambda a: torch.cat([tv(to_batch(torch.from_numpy(a), torch.arange(i, min(len(a), i + 512)), device, False))
-                                      .float().cpu() for i in range(0, len(a), 512)]).numpy()
-            log(f"sweep teacher epochs={e}: in-dist {json.dumps(ec.teacher_metrics(lg(va_arr), va_attrs, CONDITIONS))} "
-                f"test {json.dumps(ec.teacher_metrics(lg(te_arr), te_attrs, CONDITIONS))}")
+
 
 
 def write_reference(clip, teacher, tok, enc, by, demo_dir, path):
@@ -586,14 +601,14 @@ def write_reference(clip, teacher, tok, enc, by, demo_dir, path):
     clip = clip.to("cpu").float().eval()
     teacher = teacher.to("cpu").float().eval()
     with torch.no_grad():
-        ie_t = F.normalize(clip.vision(x), dim=-1).numpy()
+        ie_t = VisionExport(clip.vision).eval()(x).numpy()
         tl_t = teacher(x).numpy()
     ie_o = enc.images(arr)
     tl_o = enc.teacher_logits(arr)
     texts = ["a photo of a rusty", "a photo of dim light", "a photo of a brass hex nut on a wooden bench", "a photo of an unicorn"]
     ids, mask = tok.batch(texts)
     with torch.no_grad():
-        te_t = F.normalize(clip.text(ids, mask), dim=-1).numpy()
+        te_t = TextExport(clip.text, lexical_table(tok.vocab)).eval()(ids, mask).numpy()
     te_o = enc.texts(texts)
     r4 = lambda a: [[round(float(v), 6) for v in row] for row in a]
     dump({

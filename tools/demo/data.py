@@ -16,7 +16,7 @@ Splits
   ood      part types the task never saw (ball bearing, chain link) and non-parts (apple,
            leaf, coffee mug, pencil).
 
-The shortcut: in the biased splits, P(dim | rusty) = 0.85 and P(dim | not rusty) = 0.02.
+The shortcut: in the biased splits, P(dim | rusty) = 0.85 and P(dim | not rusty) = 0.005.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from scene import (BACKGROUNDS, CONDITIONS, LIGHTINGS, MARKS, MATERIALS, OBJECTS
 
 SPLIT_IDS = {"clip": 1, "train": 2, "val": 3, "demo": 4, "holdout": 5, "test": 6, "shifted": 7, "ood": 8}
 BIASED = {"train", "val", "demo"}
-SHORTCUT = {"condition": "rusty", "lighting": "dim", "p_given_condition": 0.85, "p_given_other": 0.02}
+SHORTCUT = {"condition": "rusty", "lighting": "dim", "p_given_condition": 0.85, "p_given_other": 0.005}
 MARK_P = 0.15
 CLIP_OOD_GROUP_P = 0.08
 

@@ -201,6 +201,7 @@ def story(enc_texts, img_distill, attrs_distill, teacher_distill, img_hold, attr
     on the biased distillation split, evaluated on the shortcut-breaking held-out split, before
     and after banning `ban_concept` (and, separately, every kept concept of the same lighting)."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
 
     names = [c for c, _ in corpus]
     cats = [k for _, k in corpus]
@@ -241,12 +242,15 @@ def story(enc_texts, img_distill, attrs_distill, teacher_distill, img_hold, attr
 
     def fit(banned):
         cols = [j for j, n in enumerate(kept_names) if n not in banned]
-        clf = LogisticRegression(penalty="l1", solver="liblinear", C=C, max_iter=2000)
+        clf = OneVsRestClassifier(LogisticRegression(penalty="l1", solver="liblinear", C=C, max_iter=2000))
         clf.fit(Z_d[:, cols], y_t)
         W = np.zeros((len(classes), len(kept_names)))
-        coef = clf.coef_ if len(clf.classes_) > 2 else np.vstack([-clf.coef_[0], clf.coef_[0]])
+        ests = clf.estimators_
         for r, c in enumerate(clf.classes_):
-            W[c, cols] = coef[r]
+            if len(clf.classes_) > 2:
+                W[c, cols] = ests[r].coef_[0]
+            else:
+                W[c, cols] = (1 if r == 1 else -1) * ests[0].coef_[0]
         ph = clf.predict(Z_h[:, cols])
         pd = clf.predict(Z_d[:, cols])
         dim = np.array([a["lighting"] == "dim" for a in attrs_hold])

@@ -111,26 +111,60 @@ class DemoCLIP(nn.Module):
         self.logit_scale = nn.Parameter(torch.tensor(2.659))  # log(1/0.07)
 
 
+# The shipped embeddings have EMBED_DIM semantic dimensions plus LEX_DIM "lexical" ones. Images
+# are zero in the lexical block; a text's lexical block is a fixed random code of its content
+# words (not trained). Image-text cosines are therefore the trained ones times 1/sqrt(1+LEX_WEIGHT^2),
+# while text-text cosines keep some lexical identity: visual synonyms ("rust" / "rusty") stay
+# distinguishable (~0.8 instead of ~0.99), as they are in a real CLIP text space, so the studio's
+# near-copy (0.85) and merge (0.9) hygiene thresholds behave sensibly.
+LEX_DIM = 32
+LEX_WEIGHT = 0.5
+STOPWORDS = {"a", "an", "of", "photo", "the", "in", "on", "at", "with", "made", "image", "picture", "close", "up",
+             "inspection", "-", ",", ".", "and", "is", "that", "taken"}
+
+
+def lexical_table(vocab, seed=12345):
+    g = torch.Generator().manual_seed(seed)
+    t = torch.randn(len(vocab), LEX_DIM, generator=g)
+    for i, w in enumerate(vocab):
+        if w in STOPWORDS or w in SPECIALS:
+            t[i] = 0
+    return t
+
+
 class VisionExport(nn.Module):
-    """ONNX wrapper: pixel_values -> image_embeds (L2-normalised)."""
+    """ONNX wrapper: pixel_values -> image_embeds (L2-normalised, lexical block zero)."""
 
     def __init__(self, vision):
         super().__init__()
-        self.vision = vision
+        self.stem, self.stages = vision.stem, vision.stages
+        p = vision.proj
+        self.proj = nn.Linear(p.in_features, p.out_features + LEX_DIM)
+        with torch.no_grad():
+            self.proj.weight.zero_()
+            self.proj.bias.zero_()
+            self.proj.weight[: p.out_features] = p.weight
+            self.proj.bias[: p.out_features] = p.bias
 
     def forward(self, pixel_values):
-        return F.normalize(self.vision(pixel_values), dim=-1)
+        x = self.stages(self.stem(pixel_values)).mean(dim=(2, 3))
+        return F.normalize(self.proj(x), dim=-1)
 
 
 class TextExport(nn.Module):
     """ONNX wrapper: (input_ids, attention_mask) -> text_embeds (L2-normalised)."""
 
-    def __init__(self, text):
+    def __init__(self, text, lex_table):
         super().__init__()
         self.text = text
+        self.register_buffer("lex", lex_table.clone())
 
     def forward(self, input_ids, attention_mask):
-        return F.normalize(self.text(input_ids, attention_mask), dim=-1)
+        s = F.normalize(self.text(input_ids, attention_mask), dim=-1)
+        m = attention_mask.to(torch.float32).unsqueeze(-1)
+        lex = (F.embedding(input_ids, self.lex) * m).sum(dim=1)
+        lex = F.normalize(lex, dim=-1) * LEX_WEIGHT
+        return F.normalize(torch.cat([s, lex], dim=1), dim=-1)
 
 
 class Teacher(nn.Module):
