@@ -210,6 +210,11 @@ def make_item(seed: int, split: str, index: int, n_captions: int = 1):
 
 
 JPEG_AUG_SPLITS = {"clip", "train"}
+try:
+    from PIL.Image import Resampling as _R
+except ImportError:  # Pillow < 9.1
+    from PIL import Image as _R
+RESAMPLERS = [_R.BILINEAR, _R.BOX, _R.HAMMING, _R.LANCZOS, _R.NEAREST, _R.BICUBIC]
 
 
 def jpeg_roundtrip(img, quality):
@@ -225,11 +230,16 @@ def _work(args):
     ims, attrs = [], []
     for i in range(lo, hi):
         a, img = make_item(seed, split, i, n_captions)
+        small = None
         if split in JPEG_AUG_SPLITS:
             r = _rng(seed, split, i, 5)
             if r.random() < 0.5:  # the demo set ships as JPEG: train on both
                 img = jpeg_roundtrip(img, r.integers(80, 96))
-        ims.append(np.asarray(to_model_size(img), dtype=np.uint8))
+            if r.random() < 0.5:  # browsers and sharp resize differently from PIL: train on several resamplers
+                small = img.resize((64, 64), RESAMPLERS[int(r.integers(0, len(RESAMPLERS)))])
+        if small is None:
+            small = to_model_size(img)
+        ims.append(np.asarray(small, dtype=np.uint8))
         a["index"] = i
         attrs.append(a)
     return lo, np.stack(ims), attrs
