@@ -32,8 +32,10 @@ export function Heatmap(props: {
   const [cursor, setCursor] = useState<[number, number] | null>(null);
   const C = classes.length;
   const cw = Math.max(5, Math.min(22, Math.floor((width - LABEL_W - 4) / Math.max(1, order.length))));
+  // Column labels stand upright (one line of 10 px type per column), so they need cw ≥ 11 to
+  // stay apart; narrower columns get no labels (the caption names the cell under the cursor).
   const showCols = cw >= 11;
-  const top = showCols ? 92 : 4;
+  const top = showCols ? 96 : 4;
   const h = top + C * CELL_H + 2;
   const w = LABEL_W + order.length * cw + 2;
 
@@ -60,13 +62,14 @@ export function Heatmap(props: {
     }
     if (showCols) {
       g.textAlign = 'left';
+      g.font = '10px system-ui, sans-serif';
       for (let k = 0; k < order.length; k++) {
         g.save();
-        g.translate(LABEL_W + k * cw + cw / 2 + 3, top - 4);
-        g.rotate(-Math.PI / 2.6);
+        g.translate(LABEL_W + k * cw + cw / 2, top - 4);
+        g.rotate(-Math.PI / 2);
         g.fillStyle = order[k] === concept ? '#0f766e' : '#5b6472';
         const name = concepts[order[k]];
-        g.fillText(name.length > 16 ? name.slice(0, 15) + '…' : name, 0, 0);
+        g.fillText(name.length > 17 ? name.slice(0, 16) + '…' : name, 0, 0);
         g.restore();
       }
     }

@@ -21,12 +21,13 @@ export function ImageDetail({ i }: { i: number }) {
   const contrib = ex.values;
   const sum = ex.logit;
   const order = Array.from({ length: M }, (_, j) => j).sort((a, b) => Math.abs(contrib[b]) - Math.abs(contrib[a]));
-  const top = order.slice(0, 8);
+  // Every concept that moves the logit, largest first; the list scrolls inside the detail pane.
+  const top = order.filter((j) => Math.abs(contrib[j]) > 5e-4).slice(0, 40);
   const crops = order.filter((j) => contrib[j] > 0).slice(0, 4);
   const seed = ds.source.kind === 'synthetic' ? ds.source.seed : 0;
   const z = live.logit(i, cls);
   return (
-    <div className="detail" aria-label={`Details of ${ds.imageNames[i]}`} role="region">
+    <div className="detail image-detail" aria-label={`Details of ${ds.imageNames[i]}`} role="region">
       <div className="row" style={{ alignItems: 'flex-start', gap: 10 }}>
         <Thumb i={i} seed={seed} url={ds.thumbs?.[i]} size={96} alt={ds.imageNames[i]} />
         <div className="grow">
@@ -40,10 +41,10 @@ export function ImageDetail({ i }: { i: number }) {
             <button onClick={() => studio().setUi({ compare: { ...studio().ui.compare, b: i, mode: 'images' } })}>Compare as B</button>
             <button onClick={() => studio().setUi({ compare: { ...studio().ui.compare, a: i, mode: 'classes', c1: s, c2: s !== t ? t : (s + 1) % C } })}>Explain: why {ds.classes[s]}?</button>
           </div>
-          <div className="row small" style={{ marginTop: 4 }}>
+          <div className="crops small" style={{ marginTop: 4 }}>
             <span>Best crops:</span>
             {crops.map((j) => (
-              <span key={j} className="row" style={{ gap: 2 }} title={`${ds.concepts[j]}: best crop`}>
+              <span key={j} className="crop" title={`${ds.concepts[j]}: best crop`}>
                 <Thumb i={i} seed={seed} url={ds.thumbs?.[i]} size={34} region={ds.bestRegion ? ds.bestRegion[i * M + j] : 0} grid={ds.regionGrid} alt={`best crop for ${ds.concepts[j]}`} />
                 <span className="ellipsis" style={{ maxWidth: 70 }}>{ds.concepts[j]}</span>
               </span>
@@ -59,8 +60,10 @@ export function ImageDetail({ i }: { i: number }) {
         </label>
         <span className="muted num" data-testid="logit-sum">bias {model.b[cls].toFixed(2)} + Σ {M} concepts {(sum - model.b[cls]).toFixed(2)} = logit {sum.toFixed(2)} (z = {z.toFixed(2)})</span>
       </div>
-      <DivergingBars width={430} labelWidth={140} ariaLabel={`Top concept contributions to ${ds.classes[cls]}`}
+      <div className="contrib-scroll" tabIndex={0} role="group" aria-label={`Contributions to ${ds.classes[cls]}, ${top.length} concepts (scrolls)`}>
+      <DivergingBars width={400} labelWidth={140} ariaLabel={`Top concept contributions to ${ds.classes[cls]}`}
         data={top.map((j) => ({ key: j, label: ds.concepts[j], value: contrib[j], title: `${ds.concepts[j]}: w ${model.W[cls * M + j].toFixed(2)} × â ${ds.ahat[i * M + j].toFixed(2)} = ${contrib[j].toFixed(3)}` }))} />
+      </div>
     </div>
   );
 }
