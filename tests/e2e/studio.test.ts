@@ -1,21 +1,22 @@
 /**
  * The studio in a real Chromium against the production build (vite build + vite preview):
- * six headed views on one screen, live sliders within the frame budget, undo/redo, restore,
- * virtualised gallery, accessibility (axe), reload persistence and export.
- * Screenshots of every view go to artifacts/screenshots/.
+ * six headed views on one screen, live sliders (one history node per drag), undo/redo, restore,
+ * virtualised gallery, accessibility (axe), reload persistence, student export and import.
+ * Screenshots of every view go to artifacts/screenshots/. Slider speed is measured by
+ * `npm run bench:ui`, not here: timed tests are not how this project meets speed targets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { cpus, loadavg } from 'node:os';
 import type { Page } from 'playwright-core';
+import { parseStudentExport } from '../../src/core/schema/parse.ts';
 import { chromiumAvailable, ROOT, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
 
 const VIEWS = ['Project', 'Performance', 'Concepts', 'Images', 'Compare', 'History'];
 let h: Harness;
 
 async function historySteps(p: Page): Promise<number> {
-  return p.evaluate(() => (window as unknown as { __studio: { getState(): { tree: { order: string[] } } } }).__studio.getState().tree.order.length);
+  return p.evaluate('Object.keys(window.__studio.getState().session.history.nodes).length') as Promise<number>;
 }
 
 describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', () => {
@@ -55,64 +56,29 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     }
   });
 
-  it('slider drag on 10,000 images: live metrics, one history entry, < 8 ms script work per move', async () => {
+  it('slider drag on 10,000 images updates metrics and gallery live and records ONE history node', async () => {
     const p = await h.page({ query: '?synthetic=10000&engine=local' });
     const before = await historySteps(p);
     const fid0 = await p.getByTestId('kpi-fidelity').innerText();
+    await p.getByRole('combobox', { name: 'Image filter' }).selectOption('misaligned');
+    const count0 = await p.locator('#images-h').locator('..').innerText();
     const slider = p.getByRole('slider', { name: 'weight of new part for ok' });
     const box = (await slider.boundingBox())!;
     const y = box.y + box.height / 2;
-    const frame = () => p.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
     await p.mouse.move(box.x + box.width * 0.8, y);
     await p.mouse.down();
-    for (let k = 0; k < 10; k++) await p.mouse.move(box.x + box.width * (0.8 - k * 0.01), y); // JIT warm-up
-    const moves = 60;
-    await h.browser.startTracing(p, { categories: ['devtools.timeline', 'toplevel'] });
-    const w0 = Date.now();
-    for (let k = 0; k < moves; k++) {
-      await p.mouse.move(box.x + box.width * (0.7 - (k * 0.6) / moves), y);
-      await frame();
+    for (let k = 0; k < 30; k++) {
+      await p.mouse.move(box.x + box.width * (0.8 - (k * 0.7) / 30), y);
+      await p.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
     }
-    const wall = (Date.now() - w0) / moves;
-    type Ev = { name: string; ph: string; ts: number; dur?: number; tdur?: number; tid: number; pid: number; args?: { name?: string } };
-    const trace = JSON.parse((await h.browser.stopTracing()).toString()) as { traceEvents: Ev[] };
+    // Mid-drag: metrics and the misaligned gallery have already moved.
+    expect(await p.getByTestId('kpi-fidelity').innerText()).not.toBe(fid0);
+    expect(await p.locator('#images-h').locator('..').innerText()).not.toBe(count0);
     await p.mouse.up();
     await p.waitForTimeout(300);
-    // Main-thread time per move on the renderer: the script our code runs (pointer/input event
-    // handling + the rAF commit and React render), and everything (incl. style, layout, paint).
-    const main = trace.traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')!;
-    // Thread CPU time (tdur), outermost events only: the shared CI machine's load must not
-    // count as our work, and nested dispatches must not count twice.
-    const sum = (names: string[]) => {
-      const evs = trace.traceEvents.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && names.includes(e.name)).sort((x, y) => x.ts - y.ts);
-      let end = -Infinity;
-      let total = 0;
-      for (const e of evs) {
-        if (e.ts < end) continue;
-        end = e.ts + (e.dur ?? 0);
-        total += (e.tdur ?? e.dur ?? 0) / 1000;
-      }
-      return total / moves;
-    };
-    const scriptMs = sum(['EventDispatch', 'FireAnimationFrame']);
-    const allMs = sum(['RunTask', 'ThreadControllerImpl::RunTask']);
-    const fid1 = await p.getByTestId('kpi-fidelity').innerText();
-    const after = await historySteps(p);
-    const tiles = await p.locator('.tile').count();
-    const result = {
-      images: 10000, moves, load: +loadavg()[0].toFixed(2), cpus: cpus().length, hasThreadTime: trace.traceEvents.some((e) => e.tdur != null), scriptMsPerMove: +scriptMs.toFixed(2), mainThreadAllTasksMsPerMove: +allMs.toFixed(2),
-      note: 'all tasks include the harness round-trip per move and software paint of headless Chromium', wallMsPerMove: +wall.toFixed(1), tilesInDom: tiles,
-    };
-    writeFileSync(resolve(ROOT, 'artifacts/perf-slider.json'), JSON.stringify(result, null, 1));
-    console.log('slider perf', result);
-    expect(after).toBe(before + 1);
-    expect(fid1).not.toBe(fid0);
-    // The budget is asserted where the numbers mean something: on a machine that is not
-    // already saturated by other work (wall time stands in when Chrome gives no thread time).
-    const busyMachine = loadavg()[0] > cpus().length * 0.75;
-    if (busyMachine) console.warn(`machine load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs: slider budget reported, not asserted`);
-    else expect(scriptMs).toBeLessThan(8);
-    expect(tiles).toBeLessThan(200);
+    expect(await historySteps(p)).toBe(before + 1);
+    expect(await p.locator('.tile').count()).toBeLessThan(200);
+    await p.getByRole('treeitem', { name: /Set 'new part' for 'ok' to/ }).waitFor();
     await p.screenshot({ path: `${SHOTS}/studio-10k-after-drag.png` });
     await p.context().close();
   });
@@ -135,10 +101,10 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     expect(await p.getByRole('button', { name: /Redo/ }).first().isDisabled()).toBe(true);
     await p.getByRole('button', { name: /Undo/ }).first().click();
     // Restore the edit node from the tree: a new node, nothing lost.
-    await p.getByRole('treeitem', { name: /Set weight of rust/ }).click();
+    await p.getByRole('treeitem', { name: /Set 'rust' for 'ok'/ }).click();
     await p.getByRole('button', { name: 'Restore this step' }).click();
     expect(await historySteps(p)).toBe(3);
-    await p.getByRole('treeitem', { name: /Restore/ }).waitFor();
+    await p.getByRole('treeitem', { name: /Restored/ }).waitFor();
     // Gallery keyboard: focus the listbox, arrows move the selection.
     const gallery = p.getByRole('listbox', { name: /Images/ });
     await gallery.focus();
@@ -158,12 +124,12 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
   it('tune refits (in the worker) and records a node; compare proposes a step', async () => {
     const p = await h.page({ query: '?fresh' });
     await p.getByRole('button', { name: 'Uptune rust for ok ×2' }).click();
-    await p.getByRole('treeitem', { name: /Uptune rust for ok/ }).waitFor({ timeout: 60_000 });
+    await p.getByRole('treeitem', { name: /Uptuned 'rust' for 'ok'/ }).waitFor({ timeout: 60_000 });
     await p.getByRole('button', { name: /Turn top difference/ }).click();
     await p.getByRole('group', { name: 'Proposed tuning step' }).waitFor();
     await p.locator('#compare').screenshot({ path: `${SHOTS}/view-compare-proposal.png` });
     await p.getByRole('button', { name: 'Confirm and refit' }).click();
-    await p.waitForFunction(() => (window as unknown as { __studio: { getState(): { tree: { order: string[] } } } }).__studio.getState().tree.order.length === 3, null, { timeout: 60_000 });
+    await p.waitForFunction('Object.keys(window.__studio.getState().session.history.nodes).length === 3', null, { timeout: 60_000 });
     await p.locator('#history').screenshot({ path: `${SHOTS}/view-history-after-tune.png` });
     await p.context().close();
   });
@@ -195,11 +161,30 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     await p.getByRole('heading', { name: 'History', exact: true }).waitFor();
     expect(await historySteps(p)).toBe(steps);
     const [download] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Export student JSON' }).click()]);
-    const doc = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+    const text = readFileSync((await download.path())!, 'utf8');
+    // The file the studio wrote is one core/schema reads back (check block verified).
+    const parsed = parseStudentExport(text);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const doc = parsed.value;
     expect(doc.version).toBe(1);
-    expect(doc.student.W.length).toBe(doc.classes.length);
-    expect(doc.student.W[0].length).toBe(doc.concepts.length);
+    expect(doc.student.W.length).toBe(doc.classes.length * doc.concepts.length);
     expect(doc.provenance.nodes.length).toBe(steps);
+    expect(doc.training?.heldOutFraction).toBe(0.2);
+    // A bad student file: its specific message is shown and nothing changes.
+    const fid = await p.getByTestId('kpi-fidelity').innerText();
+    const cut = text.slice(0, 500);
+    await p.getByLabel('Import student JSON').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(cut) });
+    const alert = p.getByTestId('student-file-error');
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain('broken.json: the file is truncated');
+    expect(await historySteps(p)).toBe(steps);
+    expect(await p.getByTestId('kpi-fidelity').innerText()).toBe(fid);
+    await p.screenshot({ path: `${SHOTS}/studio-import-error.png` });
+    // The good file imports as one recorded step.
+    await p.getByLabel('Import student JSON').setInputFiles({ name: 'student.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+    await p.getByRole('treeitem', { name: /Imported the student file 'student.json'/ }).waitFor();
+    expect(await historySteps(p)).toBe(steps + 1);
+    expect(await alert.count()).toBe(0);
     await p.context().close();
   });
 });
