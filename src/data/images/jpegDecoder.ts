@@ -221,6 +221,11 @@ interface ScanParams {
   ss: number; se: number; ah: number; al: number; progressive: boolean; restartInterval: number; mcusX: number; mcusY: number;
 }
 
+/** A correction bit for an already-nonzero coefficient (successive approximation). */
+function refine(bits: Bits, coef: Int16Array, pos: number, p1: number, m1: number): void {
+  if (bits.bit() && (coef[pos] & p1) === 0) coef[pos] += coef[pos] >= 0 ? p1 : m1;
+}
+
 function decodeScan(bits: Bits, sc: Component[], s: ScanParams): void {
   let eobrun = 0;
   const block = (c: Component, row: number, col: number) => {
@@ -270,9 +275,6 @@ function decodeScan(bits: Bits, sc: Component[], s: ScanParams): void {
       // Successive approximation refinement of AC coefficients (T.81 G.1.2.3).
       const p1 = 1 << s.al, m1 = -1 << s.al;
       let k = s.ss;
-      const refine = (pos: number) => {
-        if (bits.bit() && (coef[pos] & p1) === 0) coef[pos] += coef[pos] >= 0 ? p1 : m1;
-      };
       if (eobrun === 0) {
         for (; k <= s.se; k++) {
           const rs = bits.decode(c.acTable!);
@@ -285,7 +287,7 @@ function decodeScan(bits: Bits, sc: Component[], s: ScanParams): void {
           }
           while (k <= s.se) {
             const pos = b + ZIGZAG[k];
-            if (coef[pos] !== 0) refine(pos);
+            if (coef[pos] !== 0) refine(bits, coef, pos, p1, m1);
             else if (--r < 0) break;
             k++;
           }
@@ -293,7 +295,7 @@ function decodeScan(bits: Bits, sc: Component[], s: ScanParams): void {
         }
       }
       if (eobrun > 0) {
-        for (; k <= s.se; k++) if (coef[b + ZIGZAG[k]] !== 0) refine(b + ZIGZAG[k]);
+        for (; k <= s.se; k++) if (coef[b + ZIGZAG[k]] !== 0) refine(bits, coef, b + ZIGZAG[k], p1, m1);
         eobrun--;
       }
     }
@@ -332,46 +334,53 @@ const F0298 = 2446, F0390 = 3196, F0541 = 4433, F0765 = 6270, F0899 = 7373, F117
 // DESCALE(x, n) = (x + 2^(n-1)) >> n, exact in doubles (no 32-bit overflow on extreme input).
 const descale = (x: number, n: number) => (n === 11 ? Math.floor((x + 1024) * (1 / 2048)) : Math.floor((x + 131072) * (1 / 262144)));
 
+/**
+ * One 1-D pass of islow over 8 values (in0..in7) into io[0..7], descaled by `shift` bits.
+ * A plain top-level function: no closures are created per block (hot loop).
+ */
+function islow1d(io: Float64Array, i0: number, i1: number, i2: number, i3: number, i4: number, i5: number, i6: number, i7: number, shift: number): void {
+  let z2 = i2, z3 = i6;
+  let z1 = (z2 + z3) * F0541;
+  const t2 = z1 + z3 * -F1847, t3 = z1 + z2 * F0765;
+  const t0 = (i0 + i4) * 8192, t1 = (i0 - i4) * 8192;
+  const t10 = t0 + t3, t13 = t0 - t3, t11 = t1 + t2, t12 = t1 - t2;
+  let a0 = i7, a1 = i5, a2 = i3, a3 = i1;
+  z1 = a0 + a3; z2 = a1 + a2; z3 = a0 + a2;
+  let z4 = a1 + a3;
+  const z5 = (z3 + z4) * F1175;
+  a0 *= F0298; a1 *= F2053; a2 *= F3072; a3 *= F1501;
+  z1 *= -F0899; z2 *= -F2562; z3 = z3 * -F1961 + z5; z4 = z4 * -F0390 + z5;
+  a0 += z1 + z3; a1 += z2 + z4; a2 += z2 + z3; a3 += z1 + z4;
+  io[0] = descale(t10 + a3, shift); io[7] = descale(t10 - a3, shift);
+  io[1] = descale(t11 + a2, shift); io[6] = descale(t11 - a2, shift);
+  io[2] = descale(t12 + a1, shift); io[5] = descale(t12 - a1, shift);
+  io[3] = descale(t13 + a0, shift); io[4] = descale(t13 - a0, shift);
+}
+
 function idctPlane(c: Component, q: Int32Array): Uint8Array {
   const stride = c.bpl * 8;
   const out = new Uint8Array(stride * c.bpc * 8);
   const ws = new Float64Array(64);
   const io = new Float64Array(8);
-  const oddEven = (i0: number, i1: number, i2: number, i3: number, i4: number, i5: number, i6: number, i7: number, dcShift: number) => {
-    let z2 = i2, z3 = i6;
-    let z1 = (z2 + z3) * F0541;
-    const t2 = z1 + z3 * -F1847, t3 = z1 + z2 * F0765;
-    const t0 = (i0 + i4) * 8192, t1 = (i0 - i4) * 8192;
-    const t10 = t0 + t3, t13 = t0 - t3, t11 = t1 + t2, t12 = t1 - t2;
-    let a0 = i7, a1 = i5, a2 = i3, a3 = i1;
-    z1 = a0 + a3; z2 = a1 + a2; z3 = a0 + a2;
-    let z4 = a1 + a3;
-    const z5 = (z3 + z4) * F1175;
-    a0 *= F0298; a1 *= F2053; a2 *= F3072; a3 *= F1501;
-    z1 *= -F0899; z2 *= -F2562; z3 = z3 * -F1961 + z5; z4 = z4 * -F0390 + z5;
-    a0 += z1 + z3; a1 += z2 + z4; a2 += z2 + z3; a3 += z1 + z4;
-    io[0] = descale(t10 + a3, dcShift); io[7] = descale(t10 - a3, dcShift);
-    io[1] = descale(t11 + a2, dcShift); io[6] = descale(t11 - a2, dcShift);
-    io[2] = descale(t12 + a1, dcShift); io[5] = descale(t12 - a1, dcShift);
-    io[3] = descale(t13 + a0, dcShift); io[4] = descale(t13 - a0, dcShift);
-  };
+  const k = c.coefs;
   for (let by = 0; by < c.bpc; by++) {
     for (let bx = 0; bx < c.bpl; bx++) {
       const b = (by * c.bpl + bx) * 64;
-      const k = c.coefs;
+      // Pass 1: columns, with libjpeg's shortcut for columns whose AC terms are all zero.
       for (let col = 0; col < 8; col++) {
-        const d = (r: number) => k[b + r * 8 + col] * q[r * 8 + col];
-        if (!k[b + 8 + col] && !k[b + 16 + col] && !k[b + 24 + col] && !k[b + 32 + col] && !k[b + 40 + col] && !k[b + 48 + col] && !k[b + 56 + col]) {
-          const dcv = d(0) * 4;
+        const o = b + col;
+        if (k[o + 8] === 0 && k[o + 16] === 0 && k[o + 24] === 0 && k[o + 32] === 0 && k[o + 40] === 0 && k[o + 48] === 0 && k[o + 56] === 0) {
+          const dcv = k[o] * q[col] * 4;
           for (let r = 0; r < 8; r++) ws[r * 8 + col] = dcv;
           continue;
         }
-        oddEven(d(0), d(1), d(2), d(3), d(4), d(5), d(6), d(7), 11);
+        islow1d(io, k[o] * q[col], k[o + 8] * q[8 + col], k[o + 16] * q[16 + col], k[o + 24] * q[24 + col], k[o + 32] * q[32 + col], k[o + 40] * q[40 + col], k[o + 48] * q[48 + col], k[o + 56] * q[56 + col], 11);
         for (let r = 0; r < 8; r++) ws[r * 8 + col] = io[r];
       }
+      // Pass 2: rows, +128 and clamp (libjpeg's range-limit table).
       for (let r = 0; r < 8; r++) {
         const w = r * 8;
-        oddEven(ws[w], ws[w + 1], ws[w + 2], ws[w + 3], ws[w + 4], ws[w + 5], ws[w + 6], ws[w + 7], 18);
+        islow1d(io, ws[w], ws[w + 1], ws[w + 2], ws[w + 3], ws[w + 4], ws[w + 5], ws[w + 6], ws[w + 7], 18);
         const o = (by * 8 + r) * stride + bx * 8;
         for (let x = 0; x < 8; x++) {
           const val = io[x] + 128;
