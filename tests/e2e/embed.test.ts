@@ -79,9 +79,10 @@ describe.skipIf(!existsSync(CHROMIUM))('embed worker in Chromium', () => {
     const r = await page.evaluate((names) => embedTest.images('wasm', names, { grid: 2, useCache: false }), IMAGES);
     expect(r.ids).toEqual(IMAGES);
     expect(maxAbsDiff(r.embeddings, node.images)).toBeLessThan(1e-5);
-  }, 60_000);
+  }, 120_000);
 
-  it('WebGPU (SwiftShader) worker matches Node', async () => {
+  // SwiftShader's WebGPU has been seen to drop its instance on loaded CI machines: one retry.
+  it('WebGPU (SwiftShader) worker matches Node', { timeout: 120_000, retry: 1 }, async () => {
     const adapter = await page.evaluate(() => embedTest.adapter());
     expect(adapter, 'headless Chromium with --enable-unsafe-webgpu should offer SwiftShader').not.toBeNull();
     const status = await page.evaluate(() => embedTest.open('gpu', 'webgpu'));
@@ -92,7 +93,7 @@ describe.skipIf(!existsSync(CHROMIUM))('embed worker in Chromium', () => {
     expect(maxAbsDiff(texts, node.texts)).toBeLessThan(1e-4);
     const r = await page.evaluate((names) => embedTest.images('gpu', names, { grid: 2, useCache: false }), IMAGES);
     expect(maxAbsDiff(r.embeddings, node.images)).toBeLessThan(1e-4);
-  }, 60_000);
+  });
 
   it('a repeat is served from IndexedDB without a model call, even from a new worker', async () => {
     await page.evaluate(() => embedTest.open('cache', 'wasm'));
@@ -103,7 +104,7 @@ describe.skipIf(!existsSync(CHROMIUM))('embed worker in Chromium', () => {
     expect([again.cached, again.computed]).toEqual([IMAGES.length, 0]);
     expect((await page.evaluate(() => embedTest.stats('cache'))).imagesEmbedded).toBe(0);
     expect(maxAbsDiff(again.embeddings, first.embeddings)).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it('a cancelled run resumes: finished images come from the cache', async () => {
     const names = Array.from({ length: 24 }, () => 'big.png');
@@ -117,5 +118,5 @@ describe.skipIf(!existsSync(CHROMIUM))('embed worker in Chromium', () => {
     expect(rest.cached).toBeGreaterThanOrEqual(cut.done);
     expect(rest.cached + rest.computed).toBe(names.length);
     expect((await page.evaluate(() => embedTest.stats('resume'))).imagesEmbedded).toBe(rest.computed);
-  }, 60_000);
+  }, 120_000);
 });
