@@ -119,9 +119,10 @@ async function doLoad(opts: ClipOptions, forget: () => void): Promise<ClipModel>
   const info = modelInfo(opts.model);
   const choice = availableDtype(await chooseDevice(opts), info.dtypes);
   // Offline unless the user agreed to a download: a missing file is then a clear error, never a
-  // silent request to the hub.
-  env.allowLocalModels = true;
+  // silent request to the hub. With a download agreed for a hub model, skip the local probe: a
+  // static host without real 404s would answer index.html, which transformers.js cannot parse.
   env.allowRemoteModels = !!opts.allowDownload;
+  env.allowLocalModels = !(opts.allowDownload && info.source === 'hub');
   env.localModelPath = opts.localModelPath ?? defaultModelPath();
   const progress_callback = opts.onProgress
     ? (d: Record<string, unknown>) =>
