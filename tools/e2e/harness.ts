@@ -4,7 +4,7 @@
  */
 import { build, preview, type PreviewServer } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createServer } from 'node:net';
 
@@ -34,12 +34,24 @@ export interface Harness {
   page(opts?: { width?: number; height?: number; query?: string }): Promise<Page>;
 }
 
+/**
+ * Each process builds into its own folder: a test run, a benchmark and a developer's `vite build`
+ * can then never serve each other half-written bundles. `skipBuild` serves the developer's dist/.
+ */
 export async function startHarness(opts: { skipBuild?: boolean } = {}): Promise<Harness> {
-  if (!opts.skipBuild || !existsSync(resolve(ROOT, 'dist/index.html'))) {
-    await build({ root: ROOT, logLevel: 'warn', configFile: resolve(ROOT, 'vite.config.ts') });
+  const OUT_DIR = opts.skipBuild ? resolve(ROOT, 'dist') : resolve(ROOT, `node_modules/.cache/e2e-dist-${process.pid}`);
+  const configFile = resolve(ROOT, 'vite.config.ts');
+  if (!opts.skipBuild || !existsSync(resolve(OUT_DIR, 'index.html'))) {
+    await build({ root: ROOT, logLevel: 'warn', configFile, build: { outDir: OUT_DIR, emptyOutDir: true } });
   }
   const port = await freePort();
-  const server: PreviewServer = await preview({ root: ROOT, configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'warn', preview: { port, strictPort: true, host: '127.0.0.1', open: false } });
+  const server: PreviewServer = await preview({
+    root: ROOT,
+    configFile,
+    logLevel: 'warn',
+    build: { outDir: OUT_DIR },
+    preview: { port, strictPort: true, host: '127.0.0.1', open: false },
+  });
   const url = `http://127.0.0.1:${port}/`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -60,6 +72,7 @@ export async function startHarness(opts: { skipBuild?: boolean } = {}): Promise<
     async close() {
       await browser.close();
       await new Promise<void>((r) => server.httpServer.close(() => r()));
+      if (!opts.skipBuild) rmSync(OUT_DIR, { recursive: true, force: true });
     },
   };
 }
