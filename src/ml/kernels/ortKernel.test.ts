@@ -66,7 +66,8 @@ const runtimes: [string, () => Promise<StudentKernel>][] = [
     'onnxruntime-web (wasm, Node build)',
     () => {
       ortWeb.env.wasm.numThreads = 1;
-      return createOrtKernel(ortWeb as unknown as OrtLike, pr.A.data, pr.P.data, N, M, C, { name: 'ort-web-node' });
+      // The browser's configuration: its wasm builds have no float64 kernels.
+      return createOrtKernel(ortWeb as unknown as OrtLike, pr.A.data, pr.P.data, N, M, C, { name: 'ort-web-node', sums: 'blocked' });
     },
   ],
 ];
@@ -123,6 +124,31 @@ for (const [label, make] of runtimes) {
     });
   });
 }
+
+describe('loss sums', () => {
+  it('are accurate to the lossEps each kernel declares (float64 and blocked, N = 30k)', async () => {
+    const big = syntheticProblem({ N: 30_000, M: 4, C: 3, seed: 4, factors: 2 });
+    const ref = createJsKernel(big.A, big.P);
+    const cols: ColumnSet = { J: 12, cls: Int32Array.from({ length: 12 }, (_, j) => j % 3), mem: Int32Array.from({ length: 12 }, (_, j) => Math.floor(j / 3)) };
+    const rowW = bootstrapWeights(30_000, 4, 2);
+    const W = Float32Array.from({ length: 12 * 4 }, (_, k) => Math.sin(k));
+    const b = new Float32Array(12).fill(-1.5);
+    const { Z, loss } = await ref.forward(W, b, cols, rowW);
+    for (const sums of ['float64', 'blocked'] as const) {
+      const k = await createOrtKernel(ortNode as unknown as OrtLike, big.A.data, big.P.data, 30_000, 4, 3, { name: sums, sums });
+      try {
+        const o = await k.backward(Z, cols, rowW);
+        let worst = 0;
+        for (let j = 0; j < 12; j++) worst = Math.max(worst, Math.abs(o.loss[j] - loss[j]) / loss[j]);
+        expect(worst).toBeLessThan(k.lossEps!);
+        // A plain float32 running sum would not pass the float64 kernel's claim.
+        if (sums === 'float64') expect(k.lossEps!).toBeLessThan(2e-7);
+      } finally {
+        await k.dispose();
+      }
+    }
+  });
+});
 
 describe('fits on onnxruntime-node', () => {
   it('reach the same model as the JS kernel', async () => {

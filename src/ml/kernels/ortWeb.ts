@@ -38,6 +38,8 @@ export function ortWebKernelFactory(o: OrtWebKernelOptions = {}): KernelFactory 
     configure(o);
     return createOrtKernel(ort as unknown as OrtLike, A, P, N, M, C, {
       name: 'ort-web',
+      // The browser's wasm builds register no float64 Cast/ReduceSum kernels.
+      sums: 'blocked',
       sessionOptions: { executionProviders: o.executionProviders ?? ['wasm'] },
     });
   };
