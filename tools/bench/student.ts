@@ -1,6 +1,7 @@
 /**
  * Student solver benchmark (METHODS.md §4, §5): `npm run bench:student [-- --json] [--quick]
- * [--js-ensemble] [--sizes 10000,50000]`.
+ * [--js-ensemble] [--sizes 10000,50000] [--threads n]` (n = onnxruntime intra-op threads,
+ * default its own choice).
  *
  * Seeded synthetic problems (core/student/synthetic.ts: correlated CLIP-like concepts, softmax
  * teacher) with M=600, C=10 and a held-out split of 2000 rows. Per size: kernel timings (JS vs
@@ -22,13 +23,15 @@ import {
   type StudentKernel,
 } from '../../src/core/student/index.ts';
 import { LiveLogits } from '../../src/core/tuning/liveLogits.ts';
-import { createOrtNodeKernel } from '../../src/ml/kernels/ortNode.ts';
+import { ortNodeKernelFactory } from '../../src/ml/kernels/ortNode.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
 const jsEnsemble = args.includes('--js-ensemble');
 const sizesArg = args.indexOf('--sizes');
+const threadsArg = args.indexOf('--threads');
+const threads = threadsArg >= 0 ? Number(args[threadsArg + 1]) : 0;
 const sizes = sizesArg >= 0 ? args[sizesArg + 1].split(',').map(Number) : quick ? [10_000] : [10_000, 50_000];
 const M = 600;
 const C = 10;
@@ -112,7 +115,7 @@ interface SizeResult {
 }
 
 async function benchSize(N: number): Promise<SizeResult> {
-  log(`\n== N=${N} (train) + ${HELD_OUT} held out, M=${M}, C=${C}`);
+  log(`\n== N=${N} (train) + ${HELD_OUT} held out, M=${M}, C=${C}, ort threads ${threads || 'default'}`);
   const t0 = now();
   const pr = syntheticProblem({ N: N + HELD_OUT, M, C, seed: 1 });
   const train = Array.from({ length: N }, (_, i) => i);
@@ -124,7 +127,7 @@ async function benchSize(N: number): Promise<SizeResult> {
   log(`data generated in ${secs(now() - t0)} s`);
 
   const t1 = now();
-  const ort = await createOrtNodeKernel(A.data, P.data, N, M, C);
+  const ort = await ortNodeKernelFactory({ threads })(A.data, P.data, N, M, C);
   const setup = secs(now() - t1);
   const js = createJsKernel(A, P);
   const out: SizeResult = { N, M, C, kernelIterationMs: {}, reference: null!, oneMember: {}, ensemble: {}, ortKernelSetupSeconds: setup };
@@ -185,7 +188,7 @@ async function main(): Promise<void> {
     edits[N] = quickEdit(N);
     log(`N=${N}: LiveLogits.setWeight ${edits[N].liveLogitsMs.toFixed(3)} ms, row-major loop ${edits[N].rowMajorLoopMs.toFixed(3)} ms`);
   }
-  if (json) process.stdout.write(JSON.stringify({ bench: 'student', sizes: results, quickEdit: edits }) + '\n');
+  if (json) process.stdout.write(JSON.stringify({ bench: 'student', threads: threads || 'default', sizes: results, quickEdit: edits }) + '\n');
 }
 
 await main();

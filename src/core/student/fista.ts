@@ -14,6 +14,14 @@
  * OWL-QN would need fewer iterations, but box constraints and per-column line searches make it
  * far messier, and the proximal step handles L1 + box exactly:
  *     prox(v) = clamp(softThreshold(v, ηλ), lo, hi)   (1-D convex ⇒ clamp of the free minimiser).
+ *
+ * Float32 matters here. Logits and losses come from float32 kernels, so the sufficient-decrease
+ * test compares two O(1) numbers whose difference near the optimum is far below their noise.
+ * Hence: the test gets a slack of `kernel.lossEps`·|f|; a step that passes only thanks to the
+ * slack is accepted but may not grow, and once the quadratic term of the test sinks below the
+ * slack the column's step is frozen (it may still shrink); a column whose gradient mapping has
+ * not halved in STALL iterations stops (reported as converged = 2). Without these, steps crept
+ * past 2/L and the iterates wobbled at 1e-4 instead of converging.
  */
 import { CancelledError, type CancelToken, type Progress } from '../types.ts';
 import type { ColumnSet, RowWeights, StudentKernel } from './kernel.ts';
