@@ -166,6 +166,18 @@ describe('fitStudent', () => {
     expect(calls).toBe(3);
   });
 
+  it('copes with one-hot targets (labels as teacher), one class and tiny N', async () => {
+    const hard = { rows: 400, cols: 3, data: new Float32Array(1200) };
+    const lab = argmaxRows(small.P);
+    for (let i = 0; i < 400; i++) hard.data[i * 3 + lab[i]] = 1;
+    const r = await fitStudent(small.A, hard, { maxIter: 300 });
+    expect(r.model.W.every(Number.isFinite) && r.model.b.every(Number.isFinite)).toBe(true);
+    expect(fidelity(small.A, hard, r.model)).toBeGreaterThan(0.9);
+    const one = await fitEnsemble(takeRows(small.A, [0, 1, 2]), { rows: 3, cols: 1, data: Float32Array.of(0.2, 0.9, 0.5) }, { members: 3 });
+    expect(one.members).toHaveLength(3);
+    expect(one.served.W.every(Number.isFinite)).toBe(true);
+  });
+
   it('validates its inputs', async () => {
     const badP = { rows: 400, cols: 3, data: Float32Array.from(small.P.data, (p, i) => (i === 5 ? 1.5 : p)) };
     await expect(fitStudent(small.A, badP)).rejects.toThrow(/\[0, 1\]/);

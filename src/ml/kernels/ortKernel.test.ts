@@ -150,6 +150,22 @@ describe('loss sums', () => {
   });
 });
 
+describe('tiny problems', () => {
+  it('work with both loss-sum modes (N smaller than a block)', async () => {
+    const t = syntheticProblem({ N: 3, M: 2, C: 2, seed: 8 });
+    const ref = await fitStudent(t.A, t.P, { tol: 1e-7, maxIter: 2000 });
+    for (const sums of ['float64', 'blocked'] as const) {
+      const k = await createOrtKernel(ortNode as unknown as OrtLike, t.A.data, t.P.data, 3, 2, 2, { name: sums, sums });
+      try {
+        const r = await fitStudent(t.A, t.P, { kernel: k, tol: 1e-7, maxIter: 2000 });
+        expect(Math.abs(r.objective - ref.objective)).toBeLessThan(1e-5);
+      } finally {
+        await k.dispose();
+      }
+    }
+  });
+});
+
 describe('fits on onnxruntime-node', () => {
   it('reach the same model as the JS kernel', async () => {
     const kernel = await createOrtNodeKernel(pr.A.data, pr.P.data, N, M, C);
