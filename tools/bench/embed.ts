@@ -44,13 +44,13 @@ async function time(run: (batch: number) => Promise<unknown>, batch: number, ite
   return (batch * iters) / ((performance.now() - t0) / 1000);
 }
 
-async function benchNode(dir: string): Promise<Row> {
-  const m = await loadClip({ model: MODEL_ID, localModelPath: join(dir, '..') + '/', device: 'cpu', dtype: 'fp32', selfCheck: false });
+async function benchNode(dir: string, dtype: 'fp32' | 'q8'): Promise<Row> {
+  const m = await loadClip({ model: MODEL_ID, localModelPath: join(dir, '..') + '/', device: 'cpu', dtype, selfCheck: false });
   const run = (b: number) => m.embedPixels(pixels(b), [b, 3, 224, 224]);
   const b1 = await time(run, 1, QUICK ? 3 : 10);
   const b8 = await time(run, 8, QUICK ? 1 : 3);
   await unloadAll();
-  return { runtime: 'Node, onnxruntime-node CPU', threads: 'default', b1, b8 };
+  return { runtime: `Node, onnxruntime-node CPU ${dtype}`, threads: 'default', b1, b8 };
 }
 
 /** Serves the temp model folder at /bench-models/ (the repo's /models/ route 404s anything else). */
@@ -93,18 +93,16 @@ async function benchBrowser(dir: string): Promise<Row[]> {
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', null, { timeout: 60_000 });
     const env = await page.evaluate(() => (window as unknown as { bench: { env(): Promise<{ isolated: boolean; adapter: { fallback: boolean; f16: boolean } | null }> } }).bench.env());
     console.error(`chromium: crossOriginIsolated=${env.isolated}, WebGPU adapter: ${env.adapter ? (env.adapter.fallback ? 'CPU fallback (SwiftShader)' : 'GPU') : 'none'}`);
-    const configs: { device: string; threads: number; b1: number; b8: number }[] = [
-      { device: 'wasm', threads: 1, b1: QUICK ? 1 : 3, b8: 1 },
-      { device: 'wasm', threads: 2, b1: QUICK ? 1 : 3, b8: 1 },
-    ];
-    if (env.adapter && !env.adapter.fallback) configs.push({ device: 'webgpu', threads: 0, b1: 10, b8: 3 });
-    else if (env.adapter && args.has('--swiftshader')) configs.push({ device: 'webgpu', threads: 0, b1: 1, b8: 0 });
+    const configs: { device: string; dtype: string; threads: number; b1: number; b8: number }[] = [];
+    for (const dtype of ['fp32', 'q8']) for (const threads of [1, 2]) configs.push({ device: 'wasm', dtype, threads, b1: QUICK ? 1 : 3, b8: 1 });
+    if (env.adapter && !env.adapter.fallback) configs.push({ device: 'webgpu', dtype: 'fp32', threads: 0, b1: 10, b8: 3 });
+    else if (env.adapter && args.has('--swiftshader')) configs.push({ device: 'webgpu', dtype: 'fp32', threads: 0, b1: 1, b8: 0 });
     for (const c of configs) {
       const r = await page.evaluate(
         ([id, cfg]) => (window as unknown as { bench: { run(id: string, c: object): Promise<{ b1: number; b8: number | null; dtype: string }> } }).bench.run(id, cfg),
         [MODEL_ID, c] as const,
       );
-      rows.push({ runtime: `Chromium, ${c.device === 'wasm' ? 'onnxruntime-web WASM' : `WebGPU${env.adapter?.fallback ? ' (SwiftShader)' : ''}`} ${r.dtype}`, threads: c.device === 'wasm' ? String(c.threads) : '-', b1: r.b1, b8: r.b8 });
+      rows.push({ runtime: `Chromium, ${c.device === 'wasm' ? 'WASM' : `WebGPU${env.adapter?.fallback ? ' (SwiftShader)' : ''}`} ${r.dtype}`, threads: c.device === 'wasm' ? String(c.threads) : '-', b1: r.b1, b8: r.b8 });
       console.error(`  ${rows.at(-1)!.runtime} threads=${rows.at(-1)!.threads}: b1 ${r.b1.toFixed(2)} img/s, b8 ${r.b8?.toFixed(2) ?? '-'} img/s`);
     }
   } finally {
@@ -116,23 +114,28 @@ async function benchBrowser(dir: string): Promise<Row[]> {
 
 async function main() {
   const dir = join(tmpdir(), 'concept-studio-bench', MODEL_ID);
-  if (!existsSync(join(dir, 'onnx/vision_model.onnx'))) {
+  if (!existsSync(join(dir, 'onnx/vision_model_quantized.onnx'))) {
     console.error(`generating a random-weight ViT-B/32 image tower in ${dir} …`);
     mkdirSync(dir, { recursive: true });
     writeBenchModel(dir, join(ROOT, 'models/tiny-clip'));
   }
-  const rows: Row[] = [await benchNode(dir)];
-  console.error(`  ${rows[0].runtime}: b1 ${rows[0].b1!.toFixed(2)} img/s, b8 ${rows[0].b8!.toFixed(2)} img/s`);
+  const rows: Row[] = [];
+  for (const dtype of ['fp32', 'q8'] as const) {
+    rows.push(await benchNode(dir, dtype));
+    console.error(`  ${rows.at(-1)!.runtime}: b1 ${rows.at(-1)!.b1!.toFixed(2)} img/s, b8 ${rows.at(-1)!.b8!.toFixed(2)} img/s`);
+  }
   if (!args.has('--no-browser')) {
     if (existsSync(CHROMIUM)) rows.push(...(await benchBrowser(dir)));
     else console.error(`no Chromium at ${CHROMIUM}: browser figures skipped`);
   }
-  const native = rows[0];
+  // Each browser row is compared with native at the same dtype.
+  const nativeOf = (r: Row) => rows.find((n) => n.runtime.startsWith('Node') && r.runtime.endsWith(n.runtime.split(' ').at(-1)!)) ?? rows[0];
   const fmt = (v: number | null) => (v === null ? '-' : v.toFixed(2));
   const ratio = (v: number | null, n: number | null) => (v === null || !n ? '-' : `${(v / n).toFixed(2)}×`);
-  console.log('\nViT-B/32 image tower (random weights, fp32 unless noted), images per second');
+  console.log('\nViT-B/32 image tower (random weights), images per second; ratios against native at the same dtype');
   console.log('runtime                                  threads  batch 1  batch 8  vs native b1  vs native b8');
   for (const r of rows) {
+    const native = nativeOf(r);
     console.log(`${r.runtime.padEnd(40)} ${r.threads.padStart(7)} ${fmt(r.b1).padStart(8)} ${fmt(r.b8).padStart(8)} ${ratio(r.b1, native.b1).padStart(13)} ${ratio(r.b8, native.b8).padStart(13)}`);
   }
 }

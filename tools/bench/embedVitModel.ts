@@ -32,7 +32,12 @@ function rand(n: number, seed: number, scale: number): Float32Array {
   return out;
 }
 
-export function vitB32Vision(): Uint8Array {
+/**
+ * `quantized`: the linear layers become what onnxruntime's dynamic quantisation (the recipe
+ * behind the hub's *_quantized.onnx files) emits: DynamicQuantizeLinear on the activations,
+ * MatMulInteger against int8 weights, then rescale — so WASM can be timed at q8, its default.
+ */
+export function vitB32Vision(quantized = false): Uint8Array {
   const init: ReturnType<typeof onnx.TensorProto.create>[] = [];
   const nodes: ReturnType<typeof onnx.NodeProto.create>[] = [];
   let seed = 1;
@@ -60,7 +65,22 @@ export function vitB32Vision(): Uint8Array {
     return outs;
   };
   const ln = (x: string, p: string) => op('LayerNormalization', [x, f32(`${p}.g`, [WIDTH], 0, 1), f32(`${p}.b`, [WIDTH], 0, 0)], { axis: -1, epsilon: 1e-5 })[0];
-  const linear = (x: string, p: string, i: number, o: number) => op('Add', [op('MatMul', [x, f32(`${p}.w`, [i, o])])[0], f32(`${p}.bias`, [o], 0.01)])[0];
+  const int8 = (name: string, dims: number[]) => {
+    const n = dims.reduce((a, b) => a * b, 1);
+    const w = rand(n, seed++, 127);
+    init.push(onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.INT8, rawData: new Uint8Array(Int8Array.from(w, Math.round).buffer) }));
+    return name;
+  };
+  const matmul = (x: string, p: string, i: number, o: number) => {
+    if (!quantized) return op('MatMul', [x, f32(`${p}.w`, [i, o])])[0];
+    const [xq, xs, xzp] = op('DynamicQuantizeLinear', [x], {}, 3);
+    const acc = op('MatMulInteger', [xq, int8(`${p}.wq`, [i, o]), xzp, i8zero])[0];
+    const scale = op('Mul', [xs, f32(`${p}.ws`, [1], 0, 0.02 / 127)])[0];
+    return op('Mul', [op('Cast', [acc], { to: FLOAT })[0], scale])[0];
+  };
+  const i8zero = 'int8_zero';
+  if (quantized) init.push(onnx.TensorProto.create({ name: i8zero, dims: [], dataType: onnx.TensorProto.DataType.INT8, rawData: new Uint8Array(1) }));
+  const linear = (x: string, p: string, i: number, o: number) => op('Add', [matmul(x, p, i, o), f32(`${p}.bias`, [o], 0.01)])[0];
 
   i64('shape_bsd', [0, 0, WIDTH]);
   i64('shape_heads', [0, 0, HEADS, WIDTH / HEADS]);
@@ -111,4 +131,6 @@ export function writeBenchModel(dir: string, tinyClipDir: string): void {
   const pre = JSON.parse(readFileSync(join(tinyClipDir, 'preprocessor_config.json'), 'utf8'));
   writeFileSync(join(dir, 'preprocessor_config.json'), JSON.stringify({ ...pre, size: { shortest_edge: 224 }, crop_size: { height: 224, width: 224 } }));
   writeFileSync(join(dir, 'onnx/vision_model.onnx'), vitB32Vision());
+  writeFileSync(join(dir, 'onnx/vision_model_quantized.onnx'), vitB32Vision(true));
+  copyFileSync(join(tinyClipDir, 'onnx/text_model_quantized.onnx'), join(dir, 'onnx/text_model_quantized.onnx'));
 }

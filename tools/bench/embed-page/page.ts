@@ -18,8 +18,8 @@ const bench = {
       adapter: a ? { fallback: !!(a.info?.isFallbackAdapter ?? a.isFallbackAdapter), f16: a.features.has('shader-f16') } : null,
     };
   },
-  async run(model: string, c: { device: Device; threads: number; b1: number; b8: number }) {
-    const client = createEmbedClient({ model, localModelPath: '/bench-models/', device: c.device, dtype: 'fp32', selfCheck: false, numThreads: c.threads || undefined });
+  async run(model: string, c: { device: Device; dtype: 'fp32' | 'q8'; threads: number; b1: number; b8: number }) {
+    const client = createEmbedClient({ model, localModelPath: '/bench-models/', device: c.device, dtype: c.dtype, selfCheck: false, numThreads: c.threads || undefined });
     try {
       const status = await client.load();
       const time = async (batch: number, iters: number) => {
