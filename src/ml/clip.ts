@@ -152,7 +152,7 @@ async function doLoad(opts: ClipOptions, forget: () => void): Promise<ClipModel>
       const batch = texts.slice(i, i + TEXT_BATCH);
       const inputs = info.textPadding === 'max_length'
         ? tokenizer(batch, { padding: 'max_length', truncation: true, max_length: info.maxTextLength })
-        : tokenizer(batch, { padding: true, truncation: true, max_length: info.maxTextLength });
+        : tokenizer(batch, { padding: true, truncation: true }); // truncates at the tokenizer's model_max_length
       const { text_embeds } = await textModel(inputs);
       chunks.push(new Float32Array(text_embeds.data as Float32Array));
       text_embeds.dispose?.();

@@ -19,6 +19,7 @@ export interface ModelInfo {
   goodFor: string;
   /** How the text tower wants its batch padded (MobileCLIP's text graph has a fixed length 77). */
   textPadding: 'longest' | 'max_length';
+  /** Padded length for 'max_length' (otherwise the tokenizer's model_max_length truncates). */
   maxTextLength: number;
   /** dtypes whose ONNX files exist (null: unknown, try the preferred one). */
   dtypes: readonly Dtype[] | null;
