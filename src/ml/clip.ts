@@ -154,7 +154,7 @@ async function doLoad(opts: ClipOptions, forget: () => void): Promise<ClipModel>
         ? tokenizer(batch, { padding: 'max_length', truncation: true, max_length: info.maxTextLength })
         : tokenizer(batch, { padding: true, truncation: true }); // truncates at the tokenizer's model_max_length
       const { text_embeds } = await textModel(inputs);
-      chunks.push(new Float32Array(text_embeds.data as Float32Array));
+      chunks.push(toF32(text_embeds));
       text_embeds.dispose?.();
     }
     return concat(chunks);
@@ -168,7 +168,7 @@ async function doLoad(opts: ClipOptions, forget: () => void): Promise<ClipModel>
       const n = Math.min(IMAGE_BATCH, B - b);
       const t = new Tensor('float32', pixels.subarray(b * per, (b + n) * per), [n, C, H, W]);
       const { image_embeds } = await visionModel({ pixel_values: t });
-      chunks.push(new Float32Array(image_embeds.data as Float32Array));
+      chunks.push(toF32(image_embeds));
       image_embeds.dispose?.();
     }
     const out = concat(chunks);
@@ -215,6 +215,14 @@ async function doLoad(opts: ClipOptions, forget: () => void): Promise<ClipModel>
   dim = probe.length;
   if (opts.selfCheck !== false) await runSelfCheck(model);
   return model;
+}
+
+/**
+ * A copy of an output as Float32Array. fp16 exports may return float16 outputs, held in a
+ * Uint16Array where Float16Array is missing; Tensor.to('float32') decodes those correctly.
+ */
+function toF32(t: InstanceType<typeof Tensor>): Float32Array {
+  return new Float32Array((t.type === 'float32' ? t : t.to('float32')).data as Float32Array);
 }
 
 function concat(parts: Float32Array[]): Float32Array {
