@@ -18,6 +18,7 @@ import {
   createJsKernel,
   fitEnsembleDetailed,
   fitStudent,
+  refitWithBounds,
   syntheticProblem,
   type ColumnSet,
   type StudentKernel,
@@ -111,6 +112,8 @@ interface SizeResult {
   reference: { seconds: number; iterations: number; objective: number; heldOutFidelity: number };
   oneMember: Record<string, { seconds: number; iterations: number; objectiveGap: number; heldOutFidelity: number }>;
   ensemble: Record<string, { seconds: number; fullIterations: number; memberIterations: number; servedHeldOutFidelity: number }>;
+  /** Tune: ban the strongest concept of class 0 and double the second, refit all members. */
+  refit: Record<string, { seconds: number; servedHeldOutFidelity: number }>;
   ortKernelSetupSeconds: number;
 }
 
@@ -130,7 +133,7 @@ async function benchSize(N: number): Promise<SizeResult> {
   const ort = await ortNodeKernelFactory({ threads })(A.data, P.data, N, M, C);
   const setup = secs(now() - t1);
   const js = createJsKernel(A, P);
-  const out: SizeResult = { N, M, C, kernelIterationMs: {}, reference: null!, oneMember: {}, ensemble: {}, ortKernelSetupSeconds: setup };
+  const out: SizeResult = { N, M, C, kernelIterationMs: {}, reference: null!, oneMember: {}, ensemble: {}, refit: {}, ortKernelSetupSeconds: setup };
   try {
     // Kernel speed: one FISTA iteration's GEMM work (forward + backward).
     const jsMembers = N <= 10_000;
@@ -172,6 +175,18 @@ async function benchSize(N: number): Promise<SizeResult> {
       };
       const o = out.ensemble[name];
       log(`${MEMBERS}-member ensemble [${name}]: ${o.seconds} s (full fit ${o.fullIterations} it, members ${o.memberIterations} it), served held-out fidelity ${o.servedHeldOutFidelity.toFixed(4)}`);
+
+      const W = e.ensemble.served.W;
+      const order = Array.from({ length: M }, (_, j) => j).sort((a, b) => Math.abs(W[b]) - Math.abs(W[a]));
+      const lo = new Float32Array(C * M).fill(-Infinity);
+      const hi = new Float32Array(C * M).fill(Infinity);
+      lo[order[0]] = hi[order[0]] = 0;
+      const w1 = W[order[1]];
+      lo[order[1]] = hi[order[1]] = 2 * w1;
+      t = now();
+      const tuned = await refitWithBounds(A, P, e.ensemble, { lo, hi }, { kernel, seed: 1 });
+      out.refit[name] = { seconds: secs(now() - t), servedHeldOutFidelity: fidelity(At, Pt, tuned.served) };
+      log(`tune refit [${name}] (ban 1 weight, pin 1 at 2×): ${out.refit[name].seconds} s, served held-out fidelity ${out.refit[name].servedHeldOutFidelity.toFixed(4)}`);
     }
   } finally {
     await ort.dispose();
