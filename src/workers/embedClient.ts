@@ -4,15 +4,13 @@
  * a model call has no safe point to stop at. Finished batches are already in the cache, so the
  * next call (which starts a fresh worker and reloads the model) resumes where this one stopped.
  */
-import { proxy, transfer, wrap, type Endpoint, type Remote } from 'comlink';
+import { proxy, transfer, type Remote } from 'comlink';
 import type { EmbedApi } from './embed.worker.ts';
 import type { EmbedFile, EmbedFilesOptions, EmbedFilesResult, EmbedLoadOptions, EmbedProgressCallback, ModelStatus } from './embedApi.ts';
+import { workerHandle, type Spawned } from './lifecycle.ts';
 import { CancelledError } from '../core/types.ts';
 
-export interface Spawned {
-  endpoint: Endpoint;
-  terminate(): void;
-}
+export type { Spawned };
 
 export interface EmbedCallOptions {
   onProgress?: EmbedProgressCallback;
@@ -25,53 +23,33 @@ function spawnBrowserWorker(): Spawned {
 }
 
 export function createEmbedClient(model: EmbedLoadOptions, spawn: () => Spawned = spawnBrowserWorker) {
-  let current: { spawned: Spawned; api: Remote<EmbedApi>; loaded: Promise<ModelStatus> | null } | null = null;
+  // `extra` holds the model load of that worker, shared by every caller.
+  const worker = workerHandle<EmbedApi, { loaded: Promise<ModelStatus> | null }>(spawn, () => ({ loaded: null }));
   let loadProgress: EmbedProgressCallback | undefined;
-
-  function get() {
-    if (!current) {
-      const spawned = spawn();
-      current = { spawned, api: wrap<EmbedApi>(spawned.endpoint), loaded: null };
-    }
-    return current;
-  }
 
   /** The worker with its model loaded; every caller awaits the same load. */
   function ready() {
-    const w = get();
-    if (!w.loaded) {
-      w.loaded = w.api.load(model, loadProgress && proxy(loadProgress)) as Promise<ModelStatus>;
-      w.loaded.catch(() => {
-        if (current === w) w.loaded = null;
+    const w = worker.get();
+    if (!w.extra.loaded) {
+      w.extra.loaded = w.api.load(model, loadProgress && proxy(loadProgress)) as Promise<ModelStatus>;
+      w.extra.loaded.catch(() => {
+        if (worker.isCurrent(w)) w.extra.loaded = null;
       });
     }
     return w;
   }
 
-  async function call<T>(run: (api: Remote<EmbedApi>) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) throw new CancelledError();
+  function call<T>(run: (api: Remote<EmbedApi>) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new CancelledError());
     const w = ready();
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => {
-        w.spawned.terminate();
-        if (current === w) current = null;
-        reject(new CancelledError());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      return await Promise.race([w.loaded!.then(() => run(w.api)), aborted]);
-    } finally {
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-    }
+    return worker.abortable(w, w.extra.loaded!.then(() => run(w.api)), signal);
   }
 
   return {
     /** Load now (otherwise the first embed call loads); resolves with device, dtype and why. */
     load(onProgress?: EmbedProgressCallback): Promise<ModelStatus> {
       loadProgress = onProgress;
-      return ready().loaded!;
+      return ready().extra.loaded!;
     },
     embedTexts(texts: string[], templates?: string[], opts: EmbedCallOptions = {}): Promise<Float32Array> {
       return call((api) => api.embedTexts(texts, templates), opts.signal);
@@ -88,7 +66,7 @@ export function createEmbedClient(model: EmbedLoadOptions, spawn: () => Spawned 
     },
     /** JPEG thumbnails (null for files that do not decode); needs no model, so it does not load one. */
     thumbnails(files: EmbedFile[], maxSide = 160): Promise<(Uint8Array | null)[]> {
-      return get().api.thumbnails(files, maxSide);
+      return worker.get().api.thumbnails(files, maxSide);
     },
     /** Vision tower on ready pixel_values [B,3,H,W]; the pixels are copied, not transferred. */
     embedPixels(pixels: Float32Array, dims: number[], opts: EmbedCallOptions = {}): Promise<Float32Array> {
@@ -96,13 +74,10 @@ export function createEmbedClient(model: EmbedLoadOptions, spawn: () => Spawned 
       return call((api) => api.embedPixels(transfer(copy, [copy.buffer]), dims), opts.signal);
     },
     stats(): Promise<{ imagesEmbedded: number; textsEmbedded: number; modelCalls: number }> {
-      return get().api.stats();
+      return worker.get().api.stats();
     },
     /** Stop the worker (model switch, project closed). */
-    dispose(): void {
-      current?.spawned.terminate();
-      current = null;
-    },
+    dispose: worker.dispose,
   };
 }
 

@@ -2,15 +2,12 @@
  * The UI side of the train worker: lazy start, Float32Array transfer, and cancellation by
  * terminating the worker (a refit has no safe point to stop at; the next call starts a fresh one).
  */
-import { proxy, transfer, wrap, type Endpoint, type Remote } from 'comlink';
+import { proxy, transfer, type Remote } from 'comlink';
 import type { TrainApi, ProgressCallback } from './trainApi.ts';
 import type { DistillInput, DistillResult, TuneInput, TuneResult } from '../core/pipeline/types.ts';
-import { CancelledError } from '../core/types.ts';
+import { workerHandle, type Spawned } from './lifecycle.ts';
 
-export interface Spawned {
-  endpoint: Endpoint;
-  terminate(): void;
-}
+export type { Spawned };
 
 export interface CallOptions {
   onProgress?: ProgressCallback;
@@ -23,33 +20,11 @@ function spawnBrowserWorker(): Spawned {
 }
 
 export function createTrainClient(spawn: () => Spawned = spawnBrowserWorker) {
-  let current: { spawned: Spawned; api: Remote<TrainApi> } | null = null;
+  const worker = workerHandle<TrainApi>(spawn);
 
-  function get() {
-    if (!current) {
-      const spawned = spawn();
-      current = { spawned, api: wrap<TrainApi>(spawned.endpoint) };
-    }
-    return current;
-  }
-
-  async function call<T>(run: (api: Remote<TrainApi>) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) throw new CancelledError();
-    const w = get();
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => {
-        w.spawned.terminate();
-        if (current === w) current = null;
-        reject(new CancelledError());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      return await Promise.race([run(w.api), aborted]);
-    } finally {
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-    }
+  function call<T>(run: (api: Remote<TrainApi>) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const slot = worker.get();
+    return worker.abortable(slot, run(slot.api), signal);
   }
 
   return {
@@ -64,10 +39,7 @@ export function createTrainClient(spawn: () => Spawned = spawnBrowserWorker) {
       return call((api) => api.tune(input, opts.onProgress && proxy(opts.onProgress)), opts.signal);
     },
     /** Stop the worker (e.g. when the project closes). */
-    dispose(): void {
-      current?.spawned.terminate();
-      current = null;
-    },
+    dispose: worker.dispose,
   };
 }
 
