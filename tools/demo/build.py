@@ -41,7 +41,7 @@ PROFILES = {
     # n_*: images per split; clip_epochs over n_clip; budgets in minutes cap training time.
     "cpu": dict(n_clip=40000, clip_epochs=9, clip_budget=22, n_train=16000, teacher_epochs=12, n_val=1500,
                 n_test=2000, n_shifted=1000, n_ood=1000, batch=256, clip_lr=2e-3, teacher_lr=3e-3),
-    "gpu": dict(n_clip=140000, clip_epochs=20, clip_budget=3.2, n_train=40000, teacher_epochs=24, n_val=3000,
+    "gpu": dict(n_clip=140000, clip_epochs=20, clip_budget=3.2, n_train=40000, teacher_epochs=12, n_val=3000,
                 n_test=3000, n_shifted=1500, n_ood=1500, batch=256, clip_lr=2e-3, teacher_lr=3e-3),
     "smoke": dict(n_clip=2000, clip_epochs=1, clip_budget=2, n_train=1000, teacher_epochs=1, n_val=200,
                   n_test=300, n_shifted=100, n_ood=100, batch=128, clip_lr=2e-3, teacher_lr=3e-3),
@@ -431,6 +431,8 @@ def main():
     ap.add_argument("--clip-budget", type=float, default=None, help="override the CLIP training time cap (minutes)")
     ap.add_argument("--save-checkpoints", default=None, help="also save torch state_dicts to this folder")
     ap.add_argument("--clip-checkpoint", default=None, help="reuse a trained CLIP (checkpoints.pt from --save-checkpoints) instead of training one")
+    ap.add_argument("--checkpoint-note", default="", help="free text recorded in the manifest next to reused checkpoints")
+    ap.add_argument("--teacher-checkpoint", default=None, help="reuse a trained teacher (state_dict .pt) instead of training one")
     ap.add_argument("--teacher-sweep", default="", help="comma-separated teacher epoch counts to try and report (diagnostic only)")
     args = ap.parse_args()
 
@@ -467,7 +469,8 @@ def main():
     # data
     if not args.clip_checkpoint:
         clip_arr, clip_attrs = cached_split(args.cache, seed, "clip", cfg["n_clip"], workers, N_CAPTIONS)
-    tr_arr, tr_attrs = cached_split(args.cache, seed, "train", cfg["n_train"], workers)
+    if not args.teacher_checkpoint:
+        tr_arr, tr_attrs = cached_split(args.cache, seed, "train", cfg["n_train"], workers)
     va_arr, va_attrs = cached_split(args.cache, seed, "val", cfg["n_val"], workers)
     te_arr, te_attrs = cached_split(args.cache, seed + 1000, "test", cfg["n_test"], workers)
     sh_arr, sh_attrs = cached_split(args.cache, seed + 1000, "shifted", cfg["n_shifted"], workers)
@@ -475,11 +478,21 @@ def main():
 
     # teacher
     t = time.time()
-    teacher = train_teacher(tr_arr, tr_attrs, cfg, device, seed)
+    if args.teacher_checkpoint:
+        teacher = Teacher(len(CONDITIONS))
+        st = torch.load(args.teacher_checkpoint, map_location="cpu")
+        teacher.load_state_dict(st.get("teacher", st) if isinstance(st, dict) and "teacher" in st else st)
+        teacher.eval()
+        log(f"teacher loaded from {args.teacher_checkpoint}")
+    else:
+        teacher = train_teacher(tr_arr, tr_attrs, cfg, device, seed)
     teacher_minutes = (time.time() - t) / 60
     for e in [int(v) for v in args.teacher_sweep.split(",") if v]:
         c2 = dict(cfg, teacher_epochs=e)
         tv = train_teacher(tr_arr, tr_attrs, c2, device, seed)
+        if args.save_checkpoints:
+            os.makedirs(args.save_checkpoints, exist_ok=True)
+            torch.save(tv.state_dict(), os.path.join(args.save_checkpoints, f"teacher_e{e}.pt"))
         with torch.no_grad():
             lg = lambda a: torch.cat([tv(to_batch(torch.from_numpy(a), torch.arange(i, min(len(a), i + 512)), device, False))
                                       .float().cpu() for i in range(0, len(a), 512)]).numpy()
@@ -494,6 +507,7 @@ def main():
         clip.load_state_dict(ck["clip"])
         clip.eval()
         clip_info = dict(ck.get("clip_info", {}), from_checkpoint=os.path.basename(args.clip_checkpoint),
+                         checkpoint_note=args.checkpoint_note,
                          checkpoint_sha256=sha256(args.clip_checkpoint))
         log(f"CLIP loaded from {args.clip_checkpoint}")
     else:
@@ -582,6 +596,8 @@ def main():
                                              "test": cfg["n_test"], "shifted": cfg["n_shifted"], "ood": cfg["n_ood"]},
                  "test_seed": seed + 1000, "demo_sets": DEMO_SETS},
         "training": {"clip": clip_info, "teacher_minutes": round(teacher_minutes, 2),
+                     "teacher_from_checkpoint": ({"file": os.path.basename(args.teacher_checkpoint), "sha256": sha256(args.teacher_checkpoint)}
+                                                 if args.teacher_checkpoint else None),
                      "clip_params": {"vision": count_params(clip.vision), "text": count_params(clip.text)},
                      "teacher_params": count_params(teacher), "vocab_size": len(tok.vocab)},
         "metrics": metrics,

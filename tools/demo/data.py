@@ -16,7 +16,8 @@ Splits
   ood      part types the task never saw (ball bearing, chain link) and non-parts (apple,
            leaf, coffee mug, pencil).
 
-The shortcut: in the biased splits, P(dim | rusty) = 0.85 and P(dim | not rusty) = 0.005.
+The shortcut: in the biased splits, P(dim | rusty) = 0.95 and P(dim | not rusty) = 0 (train, val)
+or DEMO_P_GIVEN_OTHER = 0.08 (demo).
 """
 from __future__ import annotations
 
@@ -30,7 +31,11 @@ from scene import (BACKGROUNDS, CONDITIONS, LIGHTINGS, MARKS, MATERIALS, OBJECTS
 
 SPLIT_IDS = {"clip": 1, "train": 2, "val": 3, "demo": 4, "holdout": 5, "test": 6, "shifted": 7, "ood": 8}
 BIASED = {"train", "val", "demo"}
-SHORTCUT = {"condition": "rusty", "lighting": "dim", "p_given_condition": 0.85, "p_given_other": 0.005}
+SHORTCUT = {"condition": "rusty", "lighting": "dim", "p_given_condition": 0.95, "p_given_other": 0.0}
+# The demo project's distillation images come from the same inspection line a little later: the
+# link is still strong but a few non-rusty parts were photographed in dim light, which is where
+# the teacher's shortcut shows (and what a faithful student copies).
+DEMO_P_GIVEN_OTHER = float(os.environ.get("DEMO_P_GIVEN_OTHER", "0.08"))
 MARK_P = 0.15
 CLIP_OOD_GROUP_P = 0.08
 
@@ -43,10 +48,11 @@ def _choice(rng, xs):
     return xs[int(rng.integers(0, len(xs)))]
 
 
-def _lighting(rng, condition, biased):
+def _lighting(rng, condition, biased, p_other=None):
     if not biased:
         return _choice(rng, LIGHTINGS)
-    p = SHORTCUT["p_given_condition"] if condition == SHORTCUT["condition"] else SHORTCUT["p_given_other"]
+    p_other = SHORTCUT["p_given_other"] if p_other is None else p_other
+    p = SHORTCUT["p_given_condition"] if condition == SHORTCUT["condition"] else p_other
     if rng.random() < p:
         return SHORTCUT["lighting"]
     return _choice(rng, [l for l in LIGHTINGS if l != SHORTCUT["lighting"]])
@@ -69,7 +75,8 @@ def sample_attrs(seed: int, split: str, index: int) -> dict:
                 "marks": _marks(rng) if is_part else [], "ood": True}
     a = {"part": _choice(rng, PARTS), "material": _choice(rng, MATERIALS),
          "condition": _choice(rng, CONDITIONS), "background": _choice(rng, BACKGROUNDS)}
-    a["lighting"] = _choice(rng, SHIFTED_LIGHTINGS) if split == "shifted" else _lighting(rng, a["condition"], split in BIASED)
+    a["lighting"] = _choice(rng, SHIFTED_LIGHTINGS) if split == "shifted" else _lighting(rng, a["condition"], split in BIASED,
+                                                                                                   DEMO_P_GIVEN_OTHER if split == "demo" else None)
     a["marks"] = _marks(rng)
     return a
 
