@@ -14,6 +14,12 @@ import { softplus, type ColumnSet, type KernelFactory, type RowWeights, type Stu
 import { solveColumns, type SolveResult } from './fista.ts';
 
 export const DEFAULT_LAMBDA = 1e-4;
+/**
+ * Members only feed a mean and a 10–90 % band, so they stop a little earlier than the full fit.
+ * Measured at N=10k, M=600, 20 members against members solved to 1e-6: 2e-4 takes 43 instead
+ * of 52 iterations, moves the served weights by 8e-4 on average and the band width by 4 %.
+ */
+export const DEFAULT_MEMBER_TOL = 2e-4;
 
 export interface FitOptions {
   /** L1 strength λ (default 1e-4). */
@@ -54,7 +60,7 @@ export interface EnsembleOptions extends Omit<FitOptions, 'warmStart' | 'sampleW
   warmStart?: LinearModel | null;
   /** Iteration cap of the members' joint solve (default 60). */
   memberMaxIter?: number;
-  /** Tolerance of the members (default = tol). */
+  /** Tolerance of the members (default: `tol` if given, else 2e-4, see DEFAULT_MEMBER_TOL). */
   memberTol?: number;
 }
 
@@ -277,7 +283,7 @@ async function fitMembers(
     },
     {
       maxIter: opts.memberMaxIter ?? 60,
-      tol: opts.memberTol ?? opts.tol ?? 1e-4,
+      tol: opts.memberTol ?? opts.tol ?? DEFAULT_MEMBER_TOL,
       signal: opts.signal,
       onProgress: opts.onProgress,
       stage: 'members',

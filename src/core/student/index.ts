@@ -3,6 +3,7 @@ export type { StudentKernel, KernelFactory, ColumnSet, RowWeights, ForwardResult
 export { createJsKernel } from './jsKernel.ts';
 export {
   DEFAULT_LAMBDA,
+  DEFAULT_MEMBER_TOL,
   fitStudent,
   fitEnsemble,
   fitEnsembleDetailed,
