@@ -1,6 +1,6 @@
 /**
  * The onnxruntime-web student kernel in a real Chromium worker: `npx tsx tools/bench/studentBrowser.ts
- * [--json] [--N 10000] [--M 600] [--members 20] [--threads 2]`.
+ * [--json] [--N 10000] [--M 600] [--members 20] [--threads 2] [--ep wasm|webgpu]`.
  *
  * Serves tools/bench/studentWeb/ with the project's Vite config (COOP/COEP, so wasm threads
  * work), loads it in Debian's Chromium via playwright-core, and prints what the worker reports:
@@ -21,7 +21,15 @@ const arg = (name: string, def: number) => {
   return i >= 0 ? Number(args[i + 1]) : def;
 };
 const json = args.includes('--json');
-const req: WebBenchRequest = { N: arg('N', 10_000), M: arg('M', 600), C: arg('C', 10), members: arg('members', 20), numThreads: arg('threads', 2) };
+const ep = args.indexOf('--ep');
+const req: WebBenchRequest = {
+  N: arg('N', 10_000),
+  M: arg('M', 600),
+  C: arg('C', 10),
+  members: arg('members', 20),
+  numThreads: arg('threads', 2),
+  executionProviders: ep >= 0 ? args[ep + 1].split(',') : ['wasm'],
+};
 
 async function main(): Promise<number> {
   if (!existsSync(CHROMIUM)) {
@@ -37,7 +45,7 @@ async function main(): Promise<number> {
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
   });
   await server.listen();
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--enable-unsafe-webgpu'] });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -54,7 +62,7 @@ async function main(): Promise<number> {
       const s = (v: number) => v.toFixed(3);
       process.stdout.write(
         [
-          `Chromium worker, onnxruntime-web (asyncify build, wasm EP), N=${req.N} M=${req.M} C=${req.C}, threads ${req.numThreads}, crossOriginIsolated ${r.crossOriginIsolated}`,
+          `Chromium worker, onnxruntime-web (asyncify build, EP ${req.executionProviders!.join(',')}), N=${req.N} M=${req.M} C=${req.C}, threads ${req.numThreads}, crossOriginIsolated ${r.crossOriginIsolated}`,
           `kernel setup ${s(r.setupSeconds)} s; vs JS kernel: max |Δgrad| ${r.maxGradDiff.toExponential(2)} (scale ${r.gradScale.toExponential(2)}), max loss rel diff ${r.maxLossRelDiff.toExponential(2)} → ${ok ? 'agree' : 'DISAGREE'}`,
           `fwd+bwd per iteration: JS ${r.iterationMs.js.toFixed(1)} ms, ort-web ${r.iterationMs.ortWeb.toFixed(1)} ms (1 model), ${r.iterationMs.ortWebMembers.toFixed(1)} ms (${req.members} members)`,
           `one member: ${s(r.oneMember.seconds)} s, ${r.oneMember.iterations} it, objective ${r.oneMember.objective.toFixed(6)} (JS kernel ${r.oneMember.jsObjective.toFixed(6)})`,

@@ -12,6 +12,8 @@ export interface WebBenchRequest {
   C: number;
   members: number;
   numThreads?: number;
+  /** onnxruntime-web execution providers (default ['wasm']). */
+  executionProviders?: string[];
 }
 
 export interface WebBenchReport {
@@ -31,7 +33,7 @@ async function run(req: WebBenchRequest): Promise<WebBenchReport> {
   const { N, M, C } = req;
   const pr = syntheticProblem({ N, M, C, seed: 1 });
   let t = now();
-  const kernel = await ortWebKernelFactory({ numThreads: req.numThreads })(pr.A.data, pr.P.data, N, M, C);
+  const kernel = await ortWebKernelFactory({ numThreads: req.numThreads, executionProviders: req.executionProviders })(pr.A.data, pr.P.data, N, M, C);
   const setupSeconds = (now() - t) / 1000;
   const js = createJsKernel(pr.A, pr.P);
   try {
