@@ -56,3 +56,24 @@ for (const im of ref.images) {
 }
 console.log('worst', worst);
 if (worst.text > 1e-4) process.exitCode = 1;
+
+// Zero-shot condition accuracy on the committed demo images, computed entirely through
+// transformers.js (its own JPEG decoding and resizing), to compare with tools/demo/evaluate.py.
+const ds = JSON.parse(readFileSync(join(root, 'public/demo/dataset.json'), 'utf8'));
+const classes = ds.task.classes;
+const cin = tokenizer(classes.map((c) => `a photo of a ${c}`), { padding: true, truncation: true });
+const ct = (await textModel(cin)).text_embeds;
+const D = ct.dims[1];
+const protos = classes.map((_, k) => norm(Array.from(ct.data.slice(k * D, (k + 1) * D))));
+const acc = {};
+for (const r of ds.images) {
+  if (r.condition == null || r.set === 'ood') continue;
+  const image = await RawImage.read(join(root, 'public/demo', r.file));
+  const { image_embeds } = await visionModel(await processor(image));
+  const e = norm(Array.from(image_embeds.data));
+  let best = 0, bestS = -2;
+  protos.forEach((p, k) => { const s = p.reduce((t, v, i) => t + v * e[i], 0); if (s > bestS) { bestS = s; best = k; } });
+  const a = (acc[r.set] ??= { n: 0, ok: 0 });
+  a.n += 1; a.ok += classes[best] === r.condition ? 1 : 0;
+}
+for (const [k, a] of Object.entries(acc)) console.log(`zero-shot condition accuracy via transformers.js, ${k}: ${(a.ok / a.n).toFixed(4)} (n=${a.n})`);
