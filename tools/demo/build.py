@@ -43,7 +43,7 @@ PROFILES = {
                 n_test=2000, n_shifted=1000, n_ood=1000, batch=256, clip_lr=2e-3, teacher_lr=3e-3),
     "gpu": dict(n_clip=140000, clip_epochs=20, clip_budget=3.2, n_train=40000, teacher_epochs=12, n_val=3000,
                 n_test=3000, n_shifted=1500, n_ood=1500, batch=256, clip_lr=2e-3, teacher_lr=3e-3),
-    "smoke": dict(n_clip=2000, clip_epochs=1, clip_budget=2, n_train=1000, teacher_epochs=1, n_val=200,
+    "smoke": dict(n_clip=2000, clip_epochs=3, clip_budget=2, n_train=1000, teacher_epochs=1, n_val=200,
                   n_test=300, n_shifted=100, n_ood=100, batch=128, clip_lr=2e-3, teacher_lr=3e-3),
 }
 # Committed demo content: distillation split (biased) + held-out split (shortcut broken) and
