@@ -22,20 +22,25 @@ export interface OrtWebKernelOptions {
 
 let configured = false;
 
-/** Point onnxruntime-web at our own copies of its wasm; must run before the first session. */
-function configure(o: OrtWebKernelOptions): void {
-  if (configured) return;
+/**
+ * Point onnxruntime-web at our own copies of its wasm; must run before the first session. Shared
+ * by every onnxruntime-web session of the studio (student kernel, ONNX teacher: ml/teacherWeb.ts).
+ * Returns the configured module. The first caller's options win.
+ */
+export function configureOrtWeb(o: Pick<OrtWebKernelOptions, 'numThreads'> = {}): typeof ort {
+  if (configured) return ort;
   const base = (globalThis as { location?: { href: string } }).location?.href ?? '';
   ort.env.wasm.wasmPaths = { mjs: new URL(ortMjs, base).href, wasm: new URL(ortWasm, base).href };
   if (o.numThreads) ort.env.wasm.numThreads = o.numThreads;
   // We are already inside a worker: a proxy worker would only add copies.
   ort.env.wasm.proxy = false;
   configured = true;
+  return ort;
 }
 
 export function ortWebKernelFactory(o: OrtWebKernelOptions = {}): KernelFactory {
   return (A, P, N, M, C): Promise<StudentKernel> => {
-    configure(o);
+    configureOrtWeb(o);
     return createOrtKernel(ort as unknown as OrtLike, A, P, N, M, C, {
       name: 'ort-web',
       // The browser's wasm builds register no float64 Cast/ReduceSum kernels.
