@@ -10,6 +10,8 @@ import { loadProjectRecord, saveProjectRecord } from '../data/persist/projectDb.
 import { MODELS } from '../ml/models.ts';
 import { chooseDevice } from '../ml/device.ts';
 import { workerEngine } from './engine.ts';
+import { openDemoProject, resumeDemoProject } from './demoProject.ts';
+import { setDemoOpener } from '../state/demoStatus.ts';
 
 const PROJECT = 'current';
 const params = new URLSearchParams(location.search);
@@ -36,10 +38,11 @@ async function boot() {
   } else st.setEnv({ engine: 'main thread (core pipeline)' });
   void chooseDevice().then((d) => store.getState().setEnv({ device: d }), () => undefined);
 
-  // A saved session comes back unless the URL asks for a fresh synthetic project.
+  // A saved session comes back unless the URL asks for a fresh project: `?synthetic=N` (the
+  // synthetic project, for tests and benchmarks) or `?fresh` / `?demo` (the demo project).
   const wantN = Number(params.get('synthetic') || 0);
   let restored = false;
-  if (!wantN && !params.has('fresh')) {
+  if (!wantN && !params.has('fresh') && !params.has('demo')) {
     const rec = await loadProjectRecord(PROJECT).catch(() => null);
     if (rec) {
       const r = fromSaved(rec.version, rec.payload);
@@ -47,13 +50,15 @@ async function boot() {
       else {
         st.commit({ type: 'hydrate', ...r });
         restored = true;
+        if (r.dataset.source.kind === 'demo') resumeDemoProject();
       }
     }
   }
-  if (!restored) {
-    const { dataset, ensemble } = makeSyntheticProject({ seed: 7, N: wantN || 2000 });
+  let openDemo = false;
+  if (!restored && wantN) {
+    const { dataset, ensemble } = makeSyntheticProject({ seed: 7, N: wantN });
     st.commit({ type: 'load', dataset, ensemble, label: `Load ${dataset.name}` });
-  }
+  } else if (!restored) openDemo = true;
   // Test and benchmark hook: the store, for reading numbers (not used by the app itself).
   (window as unknown as { __studio: typeof store }).__studio = store;
 
@@ -62,6 +67,15 @@ async function boot() {
       <App />
     </StrictMode>,
   );
+  // First launch: the demo project (real images, concepts, teacher) opens while the studio shows
+  // its progress; if it cannot open, the synthetic project keeps the studio usable.
+  const fallback = () => {
+    if (store.getState().dataset) return;
+    const { dataset, ensemble } = makeSyntheticProject({ seed: 7, N: 2000 });
+    store.getState().commit({ type: 'load', dataset, ensemble, label: `Load ${dataset.name} (the demo did not open)` });
+  };
+  setDemoOpener(() => void openDemoProject(store).catch(fallback));
+  if (openDemo) void openDemoProject(store).catch(fallback);
 }
 
 void boot();

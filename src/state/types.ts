@@ -48,6 +48,20 @@ export interface Dataset {
   isTest: Uint8Array;
   teacherDescription: string;
   modelDescription: string;
+  /** Named image sets (a dataset that ships its own: distill, holdout, test, …): set index per image. */
+  sets?: { names: string[]; of: Uint8Array };
+  /** The corpus hygiene that chose `concepts` from a larger corpus (demo project), for the report. */
+  hygiene?: CorpusHygiene;
+}
+
+/** What corpus hygiene did before the student was fitted: the corpus, what it kept, why it dropped the rest. */
+export interface CorpusHygiene {
+  corpus: string;
+  /** Concepts in the corpus before hygiene. */
+  total: number;
+  dropped: { name: string; kind: string; reason: string }[];
+  /** Thresholds used, in words (e.g. "class cosine 0.85, merge 0.9, never-fires 10th percentile"). */
+  settings: string;
 }
 
 /** Metrics plus the confusion matrices the Performance view draws (rows: reference, cols: student). */
@@ -71,6 +85,8 @@ export interface Training {
 export type GalleryFilter =
   | { kind: 'all' }
   | { kind: 'misaligned' }
+  /** Images of one named set (Dataset.sets). */
+  | { kind: 'set'; set: number }
   /** Images whose prediction the node's change flipped (default: the head node). */
   | { kind: 'flipped'; nodeId?: string }
   | { kind: 'class'; cls: number; by: 'student' | 'teacher' | 'truth' }

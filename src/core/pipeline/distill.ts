@@ -48,11 +48,25 @@ export function distillSplit(teacher: Mat, heldOutFraction = DEFAULT_HOLDOUT, se
   return trainHeldOutSplit(argmaxRows(teacher), { heldOutFraction, seed });
 }
 
+/** A given split must name existing images, each at most once, with both sides non-empty. */
+function checkSplit(split: Split, N: number): Split {
+  const seen = new Uint8Array(N);
+  for (const part of [split.train, split.heldOut]) {
+    for (const i of part) {
+      if (!(i >= 0 && i < N)) throw new Error(`split: image ${i} does not exist (N = ${N})`);
+      if (seen[i]) throw new Error(`split: image ${i} is on both sides or listed twice`);
+      seen[i] = 1;
+    }
+  }
+  if (!split.train.length || !split.heldOut.length) throw new Error('split: both the distillation and the held-out side need images');
+  return split;
+}
+
 export async function distill(input: DistillInput, opts: RunOptions = {}): Promise<DistillResult> {
   const { raw, teacher, labels } = input;
   checkInputs(raw, teacher, labels);
   const teacherLabels = argmaxRows(teacher);
-  const split = distillSplit(teacher, input.holdout ?? DEFAULT_HOLDOUT, input.seed ?? 0);
+  const split = input.split ? checkSplit(input.split, raw.rows) : distillSplit(teacher, input.holdout ?? DEFAULT_HOLDOUT, input.seed ?? 0);
   const stats = conceptStats(raw, split.train);
   const Ahat = standardise(raw, stats);
   const ensemble = await fitEnsemble(takeRows(Ahat, split.train), takeRows(teacher, split.train), {

@@ -19,6 +19,11 @@ export interface DistillInput {
   /** L1 strength λ (default 1e-4). */
   lambda?: number;
   seed?: number;
+  /**
+   * A fixed distillation / held-out split (e.g. a dataset that ships its own sets); by default
+   * the split is drawn from (teacher, holdout, seed) with {@link distillSplit}.
+   */
+  split?: Split;
 }
 
 

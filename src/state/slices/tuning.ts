@@ -113,7 +113,11 @@ export const createTuningSlice: StateCreator<StudioState, [], [], TuningSlice> =
     try {
       const t = get().training;
       const r = await getEngine().distill(
-        { raw: ds.raw, teacher: ds.teacher, labels: ds.labels ?? undefined, holdout: t.heldOutFraction, members: t.members, lambda: t.lambda, seed: t.seed },
+        {
+          raw: ds.raw, teacher: ds.teacher, labels: ds.labels ?? undefined, holdout: t.heldOutFraction, members: t.members, lambda: t.lambda, seed: t.seed,
+          // A dataset that ships its own sets (the demo) keeps its distill / held-out split.
+          ...(ds.source.kind === 'demo' ? { split: ds.split } : {}),
+        },
         { signal: job.signal, token: job.token, onProgress: job.progress },
       );
       const dataset = withSplit(ds, r.stats, r.split);

@@ -9,14 +9,17 @@ import { describeFilter, filteredImages } from './filter.ts';
 export function ImagesView() {
   const ds = useStudio((s) => s.dataset);
   const { live, filter, heldOutOnly, image } = useStudio(useShallow((s) => ({ live: s.live, filter: s.ui.filter, heldOutOnly: s.ui.heldOutOnly, image: s.ui.image })));
-  const version = useStudio((s) => s.liveVersion);
-  const head = useStudio((s) => s.session?.history.head);
+  // Only filters on the student's predictions follow every slider move; "all" and teacher/truth
+  // filters keep the same items (and so the gallery keeps its tiles) for the whole drag.
+  const predDependent = filter.kind === 'misaligned' || filter.kind === 'flipped' || filter.kind === 'confusion' || (filter.kind === 'class' && filter.by === 'student');
+  const version = useStudio((s) => (predDependent ? s.liveVersion : 0));
+  const head = useStudio((s) => (filter.kind === 'flipped' ? s.session?.history.head : null));
   const items = useMemo(() => filteredImages(studio(), filter, heldOutOnly),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [ds, live, filter, heldOutOnly, version, head]);
   if (!ds || !live) return <Panel id="images" title="Images" style={{ flex: '55 1 0' }}><p className="empty">No images yet.</p></Panel>;
   const set = (f: GalleryFilter) => studio().setUi({ filter: f });
-  const value = filter.kind === 'class' ? `class:${filter.by}:${filter.cls}` : filter.kind;
+  const value = filter.kind === 'class' ? `class:${filter.by}:${filter.cls}` : filter.kind === 'set' ? `set:${filter.set}` : filter.kind;
   return (
     <Panel id="images" title="Images" flush style={{ flex: '55 1 0' }} sub={`${items.length.toLocaleString('en')} of ${ds.N.toLocaleString('en')}`}>
       <div className="heat-controls">
@@ -26,12 +29,18 @@ export function ImagesView() {
             if (v.startsWith('class:')) {
               const [, by, c] = v.split(':');
               set({ kind: 'class', by: by as 'student', cls: Number(c) });
-            } else set({ kind: v } as GalleryFilter);
+            } else if (v.startsWith('set:')) set({ kind: 'set', set: Number(v.slice(4)) });
+            else set({ kind: v } as GalleryFilter);
           }}>
             <option value="all">all images</option>
             <option value="misaligned">misaligned (student ≠ teacher)</option>
             <option value="flipped">flipped by last change</option>
             {filter.kind === 'confusion' && <option value="confusion">confusion cell</option>}
+            {ds.sets && (
+              <optgroup label="image set">
+                {ds.sets.names.map((n, k) => <option key={n} value={`set:${k}`}>set: {n}</option>)}
+              </optgroup>
+            )}
             {(['student', 'teacher', 'truth'] as const).filter((b) => b !== 'truth' || ds.labels).map((by) => (
               <optgroup key={by} label={`${by} class`}>
                 {ds.classes.map((c, k) => <option key={c} value={`class:${by}:${k}`}>{by}: {c}</option>)}
@@ -44,7 +53,7 @@ export function ImagesView() {
           <span className="chip">{describeFilter(studio(), filter)}<button className="link" aria-label="Clear filter" onClick={() => set({ kind: 'all' })}>×</button></span>
         )}
       </div>
-      <Gallery ds={ds} items={items} pred={live.pred} version={version} selected={image} />
+      <Gallery ds={ds} items={items} pred={live.pred} selected={image} />
       {image != null && image < ds.N && <ImageDetail i={image} />}
     </Panel>
   );

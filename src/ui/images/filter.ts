@@ -21,6 +21,7 @@ export function filteredImages(s: StudioState, filter: GalleryFilter, heldOutOnl
     let keep = true;
     switch (filter.kind) {
       case 'misaligned': keep = pred[i] !== ds.teacherPred[i]; break;
+      case 'set': keep = ds.sets?.of[i] === filter.set; break;
       case 'class': keep = (filter.by === 'student' ? pred[i] : filter.by === 'teacher' ? ds.teacherPred[i] : ds.labels?.[i] ?? -1) === filter.cls; break;
       case 'confusion': {
         const ref = filter.matrix === 'teacher' ? ds.teacherPred[i] : ds.labels?.[i] ?? -1;
@@ -39,6 +40,7 @@ export function describeFilter(s: StudioState, f: GalleryFilter): string {
   switch (f.kind) {
     case 'all': return 'all images';
     case 'misaligned': return 'misaligned (student ≠ teacher)';
+    case 'set': return `set: ${ds.sets?.names[f.set] ?? '?'}`;
     case 'flipped': {
       const h = s.session?.history;
       const node = h?.nodes[f.nodeId ?? h.head];

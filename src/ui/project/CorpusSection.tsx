@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { conceptHygiene, describeDrop } from '../../core/concepts/hygiene.ts';
 import { studio, useStudio } from '../../state/useStudio.ts';
+import { CorpusHygieneReport } from './DemoSection.tsx';
 
 /**
  * Concept corpus: rename (a label only), remove (= ban for all classes, refit), add or import
@@ -76,6 +77,7 @@ export function CorpusSection() {
         </label>
       </form>
       {error && <p className="small neg" role="alert" style={{ margin: '2px 0' }}>{error}</p>}
+      {ds.hygiene ? <CorpusHygieneReport h={ds.hygiene} /> : <>
       <h3 style={{ marginTop: 8 }}>Hygiene report</h3>
       {drops.length === 0 ? <p className="small muted" style={{ margin: 0 }}>No concept needs attention.</p> : (
         <>
@@ -98,6 +100,7 @@ export function CorpusSection() {
         </p>
       )}
       <p className="small muted" style={{ margin: '4px 0 0' }}>Text-similarity checks (class-name leaks, near-duplicates) run when concepts are embedded.</p>
+      </>}
     </>
   );
 }

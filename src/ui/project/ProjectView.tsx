@@ -4,6 +4,7 @@ import { studio, useShallow, useStudio } from '../../state/useStudio.ts';
 import { Panel } from '../components/Panel.tsx';
 import { JobsProgress } from '../components/Progress.tsx';
 import { CorpusSection } from './CorpusSection.tsx';
+import { DemoSection } from './DemoSection.tsx';
 
 function newSynthetic(N: number) {
   const { dataset, ensemble } = makeSyntheticProject({ seed: 7, N });
@@ -132,6 +133,10 @@ export function ProjectView() {
     <Panel id="project" title="Project" style={{ flex: '40 1 0' }}
       tools={<button className="primary" disabled={busy || !hasData} onClick={() => void studio().distill()}>Distill</button>}>
       <JobsProgress />
+      <details open>
+        <summary><h3 style={{ display: 'inline' }}>Demo project</h3></summary>
+        <DemoSection />
+      </details>
       <details open>
         <summary><h3 style={{ display: 'inline' }}>Dataset</h3></summary>
         <DatasetSection />

@@ -1,0 +1,164 @@
+/**
+ * The bundled demo project (machine parts on an inspection line, tools/demo/README.md) as a
+ * studio dataset: parse its files, apply corpus hygiene, and distil the student on the demo's
+ * own split (distill → held-out = holdout; test, shifted and ood stay in the gallery as sets).
+ * Where the arrays come from (the prepared cache or the embed worker) is app/demoProject.ts's
+ * business; everything here works on plain arrays.
+ */
+import type { Ensemble, Mat, Metrics } from '../core/types.ts';
+import type { Split } from '../core/pipeline/types.ts';
+import { conceptHygiene, describeDrop } from '../core/concepts/hygiene.ts';
+import { selectConcepts, standardise } from '../core/concepts/stats.ts';
+import { argmaxRows } from '../core/math/linalg.ts';
+import type { Engine, EngineOptions } from './engine.ts';
+import type { CorpusHygiene, Dataset, Training } from './types.ts';
+
+/** The demo's files, read: images with their sets and true labels, classes, the concept corpus. */
+export interface DemoMeta {
+  name: string;
+  classes: string[];
+  /** Per image: id (e.g. distill-0000), thumbnail URL, set index, true class (−1: none, e.g. an apple). */
+  ids: string[];
+  urls: string[];
+  setNames: string[];
+  setOf: Uint8Array;
+  labels: Int32Array;
+  /** Concept corpus (public/corpora/inspection.txt), names in file order. */
+  corpusName: string;
+  concepts: string[];
+}
+
+/** The numbers a demo project is made of, wherever they were computed. */
+export interface DemoArrays {
+  /** M0×D concept text embeddings (template "a photo of {concept}"), M0 = whole corpus. */
+  conceptEmb: Mat;
+  /** C×D class prompt embeddings ("a photo of a {class}"). */
+  classEmb: Mat;
+  /** N×M0 raw activations a_ij = max(0, cos(image i, concept j)). */
+  raw: Mat;
+  /** N×C teacher probabilities. */
+  teacher: Mat;
+  teacherDescription: string;
+  modelDescription: string;
+}
+
+export const DEMO_SETS = ['distill', 'holdout', 'test', 'shifted', 'ood'];
+
+/** Parse labels.csv (id,file,set,condition,…) against the class list; a clear message on bad input. */
+export function parseDemoLabels(csv: string, classes: string[], base: string): Pick<DemoMeta, 'ids' | 'urls' | 'setNames' | 'setOf' | 'labels'> {
+  const lines = csv.split(/\r?\n/).filter((l) => l.trim());
+  const head = lines.shift()?.split(',') ?? [];
+  const col = (name: string) => {
+    const k = head.indexOf(name);
+    if (k < 0) throw new Error(`labels.csv: no "${name}" column (header: ${head.join(',')})`);
+    return k;
+  };
+  const [ci, cf, cs, cc] = [col('id'), col('file'), col('set'), col('condition')];
+  const setNames = [...DEMO_SETS];
+  const ids: string[] = [];
+  const urls: string[] = [];
+  const setOf = new Uint8Array(lines.length);
+  const labels = new Int32Array(lines.length);
+  lines.forEach((line, i) => {
+    const f = line.split(',');
+    ids.push(f[ci]);
+    urls.push(base + f[cf]);
+    let s = setNames.indexOf(f[cs]);
+    if (s < 0) s = setNames.push(f[cs]) - 1;
+    setOf[i] = s;
+    labels[i] = f[cc] ? classes.indexOf(f[cc]) : -1;
+    if (f[cc] && labels[i] < 0) throw new Error(`labels.csv line ${i + 2}: unknown condition "${f[cc]}"`);
+  });
+  return { ids, urls, setNames, setOf, labels };
+}
+
+/** Corpus lines "concept<TAB>category" (category optional; # comments and blank lines skipped). */
+export function parseCorpus(text: string): string[] {
+  return text.split(/\r?\n/).map((l) => l.replace(/#.*/, '').split('\t')[0].trim()).filter(Boolean);
+}
+
+/** The demo split: distill images train the student, holdout images measure it. */
+export function demoSplit(meta: DemoMeta): Split {
+  const d = meta.setNames.indexOf('distill');
+  const h = meta.setNames.indexOf('holdout');
+  const train: number[] = [];
+  const heldOut: number[] = [];
+  meta.setOf.forEach((s, i) => (s === d ? train : s === h ? heldOut : null)?.push(i));
+  return { train: Int32Array.from(train), heldOut: Int32Array.from(heldOut) };
+}
+
+/** Check that the arrays fit the files; one clear message if not. */
+export function checkDemoArrays(meta: DemoMeta, a: DemoArrays): void {
+  const N = meta.ids.length, M = meta.concepts.length, C = meta.classes.length;
+  const want: [string, Mat, number, number][] = [['raw activations', a.raw, N, M], ['teacher', a.teacher, N, C], ['class embeddings', a.classEmb, C, a.conceptEmb.cols], ['concept embeddings', a.conceptEmb, M, a.conceptEmb.cols]];
+  for (const [what, m, r, c] of want) {
+    if (m.rows !== r || m.cols !== c || m.data.length !== r * c) throw new Error(`demo ${what}: ${m.rows}×${m.cols} (${m.data.length} values), expected ${r}×${c}`);
+  }
+}
+
+/** Corpus hygiene with the studio's defaults; the kept concept indices and the report. */
+export function demoHygiene(meta: DemoMeta, a: DemoArrays, trainRows: Int32Array): { kept: number[]; report: CorpusHygiene } {
+  // Never-fires looks at the distillation images: the ones the student is fitted on.
+  const acts = selectRows(a.raw, trainRows);
+  const r = conceptHygiene({ names: meta.concepts, conceptEmbeddings: a.conceptEmb, classEmbeddings: a.classEmb, activations: acts });
+  return {
+    kept: r.kept,
+    report: {
+      corpus: meta.corpusName,
+      total: meta.concepts.length,
+      dropped: r.dropped.map((d) => ({ name: meta.concepts[d.concept], kind: d.kind, reason: describeDrop(d, meta.concepts, meta.classes) })),
+      settings: 'class-name cosine > 0.85, merge cosine > 0.9, never fires: top-5 mean below the 10th percentile',
+    },
+  };
+}
+
+function selectRows(A: Mat, rows: Int32Array): Mat {
+  const out = new Float32Array(rows.length * A.cols);
+  rows.forEach((i, k) => out.set(A.data.subarray(i * A.cols, (i + 1) * A.cols), k * A.cols));
+  return { rows: rows.length, cols: A.cols, data: out };
+}
+
+/** The demo dataset (without a student yet: stats are filled in by the distillation). */
+export function buildDemoDataset(meta: DemoMeta, a: DemoArrays): Dataset {
+  checkDemoArrays(meta, a);
+  const split = demoSplit(meta);
+  const { kept, report } = demoHygiene(meta, a, split.train);
+  const raw = selectConcepts(a.raw, kept);
+  const N = meta.ids.length;
+  const isTest = new Uint8Array(N);
+  for (const i of split.heldOut) isTest[i] = 1;
+  const M = kept.length;
+  const stats = { mu: new Float32Array(M), sigma: new Float32Array(M).fill(1) };
+  return {
+    source: { kind: 'demo', url: 'demo/' },
+    name: meta.name,
+    N, M, C: meta.classes.length,
+    classes: meta.classes,
+    concepts: kept.map((j) => meta.concepts[j]),
+    imageNames: meta.ids,
+    thumbs: meta.urls,
+    labels: meta.labels,
+    teacher: a.teacher,
+    teacherPred: argmaxRows(a.teacher),
+    raw,
+    stats,
+    ahat: raw.data.slice(),
+    bestRegion: null,
+    regionGrid: 1,
+    split,
+    isTest,
+    teacherDescription: a.teacherDescription,
+    modelDescription: a.modelDescription,
+    sets: { names: meta.setNames, of: meta.setOf },
+    hygiene: report,
+  };
+}
+
+/** Distil the demo student on the demo split through the store's engine (the train worker in the app). */
+export async function distillDemo(ds: Dataset, training: Training, engine: Engine, o: EngineOptions): Promise<{ dataset: Dataset; ensemble: Ensemble; metrics: Metrics }> {
+  const r = await engine.distill(
+    { raw: ds.raw, teacher: ds.teacher, labels: ds.labels ?? undefined, split: ds.split, members: training.members, lambda: training.lambda, seed: training.seed },
+    o,
+  );
+  return { dataset: { ...ds, stats: r.stats, ahat: standardise(ds.raw, r.stats).data }, ensemble: r.ensemble, metrics: r.metrics };
+}
