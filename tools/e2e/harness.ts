@@ -42,7 +42,9 @@ export async function startHarness(opts: { skipBuild?: boolean } = {}): Promise<
   const OUT_DIR = opts.skipBuild ? resolve(ROOT, 'dist') : resolve(ROOT, `node_modules/.cache/e2e-dist-${process.pid}`);
   const configFile = resolve(ROOT, 'vite.config.ts');
   if (!opts.skipBuild || !existsSync(resolve(OUT_DIR, 'index.html'))) {
-    await build({ root: ROOT, logLevel: 'warn', configFile, build: { outDir: OUT_DIR, emptyOutDir: true } });
+    // E2E_NO_MINIFY=1 keeps function names readable in CPU profiles (tools/e2e/perfProbe.ts --profile).
+    const minify = process.env.E2E_NO_MINIFY ? false : undefined;
+    await build({ root: ROOT, logLevel: 'warn', configFile, build: { outDir: OUT_DIR, emptyOutDir: true, ...(minify === false ? { minify } : {}) } });
   }
   const port = await freePort();
   const server: PreviewServer = await preview({

@@ -18,7 +18,12 @@ function columnOrder(W: Float32Array, lo: Float32Array, hi: Float32Array, concep
 
 export function ConceptsView() {
   const ds = useStudio((s) => s.dataset);
-  const { live, ensemble, version, busy } = useStudio(useShallow((s) => ({ live: s.live, ensemble: s.ensemble, version: s.liveVersion, busy: s.busy })));
+  const { live, busy } = useStudio(useShallow((s) => ({ live: s.live, busy: s.busy })));
+  // The list follows finished steps (`settled`), not every move of a drag: the dragged row shows
+  // its own value while it moves and the heatmap follows the live weights by itself, so a move
+  // re-renders one row and repaints one canvas instead of the whole view.
+  useStudio((s) => s.settled);
+  const ensemble = studio().ensemble;
   const ui = useStudio(useShallow((s) => ({ cls: s.ui.cls, concept: s.ui.concept, sort: s.ui.heatSort, query: s.ui.heatQuery, nonZero: s.ui.heatNonZero, factor: s.ui.tuneFactor })));
   const [dragging, setDragging] = useState(false);
   const frozen = useRef<{ cols: number[]; rows: number[] } | null>(null);
@@ -45,8 +50,6 @@ export function ConceptsView() {
     rows = cols.slice().sort((a, b) => Math.abs(W[ui.cls * M + b]) - Math.abs(W[ui.cls * M + a]));
     frozen.current = { cols, rows };
   }
-  let max = 0;
-  for (let k = 0; k < W.length; k++) max = Math.max(max, Math.abs(W[k]));
   const set = studio().setUi;
   return (
     <Panel id="concepts" title="Concepts" flush style={{ flex: '62 1 0' }}
@@ -76,7 +79,7 @@ export function ConceptsView() {
           </select>
         </label>
       </div>
-      <Heatmap W={W} version={version} M={M} classes={ds.classes} concepts={ds.concepts} order={cols} cls={ui.cls} concept={ui.concept} max={max || 1}
+      <Heatmap M={M} classes={ds.classes} concepts={ds.concepts} order={cols} cls={ui.cls} concept={ui.concept}
         onSelect={(c, j) => set({ cls: c, concept: j })} />
       <div className="concept-list" role="group" aria-label={`Concepts ranked by weight for ${ds.classes[ui.cls]}`}>
         <div className="concept-head" aria-hidden="true">

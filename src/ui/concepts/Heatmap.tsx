@@ -1,4 +1,5 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useStudio } from '../../state/useStudio.ts';
 import { fmtW } from '../../state/format.ts';
 import { weightColor } from '../components/colors.ts';
 
@@ -14,6 +15,7 @@ function prepare(cv: HTMLCanvasElement, w: number, h: number): CanvasRenderingCo
   return g;
 }
 const CELL_H = 15;
+const EMPTY = new Float32Array(0);
 
 /**
  * Class × concept weight heatmap on a canvas: a thousand cells repaint in well under a
@@ -21,10 +23,17 @@ const CELL_H = 15;
  * gives keyboard access (arrows move, Enter selects) and the caption says what is under the cursor.
  */
 export function Heatmap(props: {
-  W: Float32Array; version: number; M: number; classes: string[]; concepts: string[]; order: number[];
-  cls: number; concept: number | null; max: number; onSelect: (cls: number, concept: number) => void;
+  M: number; classes: string[]; concepts: string[]; order: number[];
+  cls: number; concept: number | null; onSelect: (cls: number, concept: number) => void;
 }) {
-  const { W, M, classes, concepts, order, cls, concept, max } = props;
+  const { M, classes, concepts, order, cls, concept } = props;
+  // The live weights (a new array on every slider move): only this canvas follows each move.
+  const W = useStudio((s) => s.ensemble?.served.W) ?? EMPTY;
+  const max = useMemo(() => {
+    let m = 0;
+    for (let k = 0; k < W.length; k++) m = Math.max(m, Math.abs(W[k]));
+    return m || 1;
+  }, [W]);
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const labels = useRef<HTMLCanvasElement>(null);
@@ -96,7 +105,7 @@ export function Heatmap(props: {
       g.lineWidth = 2;
       g.strokeRect(LABEL_W + cursor[1] * cw, top + cursor[0] * CELL_H, cw - 1, CELL_H - 1);
     }
-  }, [W, props.version, M, C, order, cls, concept, max, cw, w, h, top, cursor]);
+  }, [W, M, C, order, cls, concept, max, cw, w, h, top, cursor]);
 
   const cellAt = (e: React.MouseEvent): [number, number] | null => {
     const r = canvas.current!.getBoundingClientRect();

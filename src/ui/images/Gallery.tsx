@@ -1,5 +1,5 @@
-import { useLayoutEffect, useRef, useState } from 'react';
-import { studio } from '../../state/useStudio.ts';
+import { memo, useLayoutEffect, useRef, useState } from 'react';
+import { studio, useStudio } from '../../state/useStudio.ts';
 import type { Dataset } from '../../state/types.ts';
 import { Thumb } from '../components/Thumb.tsx';
 
@@ -13,8 +13,11 @@ const abbr = (s: string) => (s.length > 5 ? s.slice(0, 4) : s);
  * Virtualised image grid: only the rows in view (plus one either side) exist in the DOM, so 10k+
  * images scroll smoothly. A listbox with aria-activedescendant: arrow keys step the selection.
  */
-export function Gallery(props: { ds: Dataset; items: Int32Array; pred: Int32Array; version: number; selected: number | null }) {
+export function Gallery(props: { ds: Dataset; items: Int32Array; pred: Int32Array; selected: number | null }) {
   const { ds, items, pred, selected } = props;
+  // pred is mutated in place by every slider move: follow the live version here, so only the
+  // gallery (and in it only the flipped tiles) re-renders, not the Images view around it.
+  useStudio((s) => s.liveVersion);
   const el = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ w: 400, h: 300 });
   const [scrollTop, setScrollTop] = useState(0);
@@ -32,7 +35,11 @@ export function Gallery(props: { ds: Dataset; items: Int32Array; pred: Int32Arra
   const pos = selected == null ? -1 : indexOf(items, selected);
   const seed = ds.source.kind === 'synthetic' ? ds.source.seed : 0;
 
+  // Tiles skip re-rendering, so their click handler reads the latest items and columns from here.
+  const latest = useRef({ items, cols });
+  latest.current = { items, cols };
   const select = (k: number) => {
+    const { items, cols } = latest.current;
     if (k < 0 || k >= items.length) return;
     studio().setUi({ image: items[k] });
     // Keep the active tile in view (it may not be rendered yet: scroll by arithmetic).
@@ -59,21 +66,9 @@ export function Gallery(props: { ds: Dataset; items: Int32Array; pred: Int32Arra
       const k = r * cols + c;
       if (k >= items.length) break;
       const i = items[k];
-      const t = ds.teacherPred[i];
-      const s = pred[i];
-      const y = ds.labels ? ds.labels[i] : -1;
       tiles.push(
-        <div key={i} id={`img-${i}`} role="option" aria-selected={i === selected} className={`tile${i === selected ? ' sel' : ''}`}
-          style={{ left: 4 + c * TILE_W, top: r * TILE_H, width: TILE_W - 4 }}
-          title={`${ds.imageNames[i]} · teacher ${ds.classes[t]} · student ${ds.classes[s]}${y >= 0 ? ` · true ${ds.classes[y]}` : ''}`}
-          onClick={() => select(k)}>
-          <Thumb i={i} seed={seed} url={ds.thumbs?.[i]} size={THUMB} alt="" />
-          <div className="badges" aria-label={`teacher ${ds.classes[t]}, student ${ds.classes[s]}${y >= 0 ? `, true ${ds.classes[y]}` : ''}`}>
-            <span>T {abbr(ds.classes[t])}</span>
-            <span className={s !== t ? 'mis' : ''}>S {abbr(ds.classes[s])}</span>
-            {y >= 0 && <span>Y {abbr(ds.classes[y])}</span>}
-          </div>
-        </div>,
+        <Tile key={i} i={i} k={k} t={ds.teacherPred[i]} s={pred[i]} y={ds.labels ? ds.labels[i] : -1} selected={i === selected}
+          left={4 + c * TILE_W} top={r * TILE_H} ds={ds} seed={seed} onPick={select} />,
       );
     }
   }
@@ -86,6 +81,33 @@ export function Gallery(props: { ds: Dataset; items: Int32Array; pred: Int32Arra
     </div>
   );
 }
+
+interface TileProps {
+  i: number; k: number; t: number; s: number; y: number; selected: boolean; left: number; top: number;
+  ds: Dataset; seed: number; onPick: (k: number) => void;
+}
+/**
+ * One tile. Memoised on its numbers (onPick is compared by identity only when the tile's own
+ * values are equal, and it only moves with the layout), so a slider move re-renders just the
+ * tiles whose student prediction flipped, not every tile in view.
+ */
+const Tile = memo(function Tile({ i, k, t, s, y, selected, left, top, ds, seed, onPick }: TileProps) {
+  const cls = ds.classes;
+  return (
+    <div id={`img-${i}`} role="option" aria-selected={selected} className={`tile${selected ? ' sel' : ''}`}
+      style={{ left, top, width: TILE_W - 4 }}
+      title={`${ds.imageNames[i]} · teacher ${cls[t]} · student ${cls[s]}${y >= 0 ? ` · true ${cls[y]}` : ''}`}
+      onClick={() => onPick(k)}>
+      <Thumb i={i} seed={seed} url={ds.thumbs?.[i]} size={THUMB} alt="" />
+      <div className="badges" aria-label={`teacher ${cls[t]}, student ${cls[s]}${y >= 0 ? `, true ${cls[y]}` : ''}`}>
+        <span>T {abbr(cls[t])}</span>
+        <span className={s !== t ? 'mis' : ''}>S {abbr(cls[s])}</span>
+        {y >= 0 && <span>Y {abbr(cls[y])}</span>}
+      </div>
+    </div>
+  );
+}, (a, b) => a.i === b.i && a.k === b.k && a.t === b.t && a.s === b.s && a.y === b.y && a.selected === b.selected
+  && a.left === b.left && a.top === b.top && a.ds === b.ds && a.seed === b.seed);
 
 function indexOf(a: Int32Array, v: number): number {
   // Items are in ascending dataset order: binary search.
