@@ -13,6 +13,7 @@ import { getEngine } from '../state/engine.ts';
 import { buildDemoDataset, distillDemo, parseCorpus, parseDemoLabels, type DemoArrays, type DemoMeta } from '../state/demoProject.ts';
 import { demoStatus, demoStep, setDemoStatus } from '../state/demoStatus.ts';
 import { createEmbedClient, type EmbedClient } from '../workers/embedClient.ts';
+import type { ModelStatus } from '../workers/embedApi.ts';
 import { loadPreparedDemo } from './demoCache.ts';
 
 const BASE = import.meta.env.BASE_URL;
@@ -23,7 +24,32 @@ const CLASS_TEMPLATE = 'a photo of a {concept}';
 let embedClient: EmbedClient | null = null;
 /** The demo CLIP in the embed worker (one per page; concept texts added later embed here too). */
 export function demoEmbedClient(): EmbedClient {
-  return (embedClient ??= createEmbedClient({ model: DEMO_MODEL, localModelPath: `${BASE}models/`, allowDownload: false }));
+  // ml/selfCheck's prompts ("a photo of a dog / car") are outside the demo CLIP's 128-word
+  // vocabulary (both become [UNK], cosine 1), so the demo model is checked on its own domain
+  // instead: see checkDemoModel.
+  return (embedClient ??= createEmbedClient({ model: DEMO_MODEL, localModelPath: `${BASE}models/`, allowDownload: false, selfCheck: false }));
+}
+
+/** The demo CLIP's self-check in its own words: two domain prompts, finite unit vectors, cosine in a sane range. */
+async function checkDemoModel(client: EmbedClient): Promise<void> {
+  const prompts = ['a photo of a rusty gear', 'a photo of a cracked washer'];
+  const e = await client.embedTexts(prompts, ['{}']);
+  const D = e.length / 2;
+  const a = e.subarray(0, D), b = e.subarray(D);
+  const na = Math.hypot(...a), nb = Math.hypot(...b);
+  let cos = 0;
+  for (let d = 0; d < D; d++) cos += a[d] * b[d];
+  if (![na, nb, cos].every(Number.isFinite) || Math.abs(na - 1) > 1e-3 || Math.abs(nb - 1) > 1e-3 || !(cos > -0.5 && cos < 0.9999)) {
+    throw new Error(`the demo CLIP failed its self-check: norms ${na.toFixed(4)}, ${nb.toFixed(4)}, cosine ${cos.toFixed(5)} of "${prompts[0]}" and "${prompts[1]}"`);
+  }
+}
+
+/** Load the demo CLIP in the embed worker and check it once. */
+async function loadDemoModel(): Promise<ModelStatus> {
+  const client = demoEmbedClient();
+  const status = await client.load();
+  await checkDemoModel(client);
+  return status;
 }
 
 async function fetchOk(url: string): Promise<Response> {
@@ -47,7 +73,9 @@ export async function loadDemoMeta(): Promise<DemoMeta> {
 /** Sizes of the demo CLIP's files from its manifest (the towers a load fetches, and the whole folder). */
 async function modelSizes(): Promise<void> {
   try {
-    const m = (await fetchOk(`${BASE}models/${DEMO_MODEL}/manifest.json`).then((r) => r.json())) as { files?: Record<string, { bytes: number }> };
+    // The manifest is Python's json.dump output, which writes NaN for missing metrics.
+    const text = await fetchOk(`${BASE}models/${DEMO_MODEL}/manifest.json`).then((r) => r.text());
+    const m = JSON.parse(text.replace(/\bNaN\b/g, 'null')) as { files?: Record<string, { bytes: number }> };
     const files = Object.entries(m.files ?? {});
     const folder = files.reduce((s, [, f]) => s + (f.bytes || 0), 0);
     const load = files.filter(([p]) => !p.includes('_quantized') && !p.endsWith('manifest.json')).reduce((s, [, f]) => s + (f.bytes || 0), 0);
@@ -78,7 +106,7 @@ async function computeInBrowser(store: StudioStore, meta: DemoMeta): Promise<Dem
   try {
     job.progress({ stage: 'loading the demo CLIP', done: 0, total: N });
     const t0 = performance.now();
-    const status = await client.load();
+    const status = await loadDemoModel();
     setDemoStatus({ model: status });
     demoStep('load demo CLIP in the embed worker', performance.now() - t0);
     const t1 = performance.now();
@@ -130,11 +158,13 @@ async function computeInBrowser(store: StudioStore, meta: DemoMeta): Promise<Dem
 /** After the first screen: load the demo CLIP in the embed worker, to show the device and dtype it runs on. */
 function loadModelInBackground(): void {
   if (demoStatus.getState().model) return;
-  demoEmbedClient().load().then((m) => setDemoStatus({ model: m }), (e) => setDemoStatus({ note: `The demo CLIP did not load in the embed worker: ${(e as Error).message}` }));
+  loadDemoModel().then((m) => setDemoStatus({ model: m }), (e) => setDemoStatus({ note: `The demo CLIP did not load in the embed worker: ${(e as Error).message}` }));
 }
 
 /** Open the demo project in the store; resolves when the first screen (with the student) is committed. */
 export async function openDemoProject(store: StudioStore): Promise<void> {
+  // Test hook, like window.__studio: what the demo is doing and how long it took.
+  (window as unknown as { __demo: typeof demoStatus }).__demo = demoStatus;
   setDemoStatus({ phase: 'loading', error: null, note: null, steps: [], firstScreenMs: null });
   void modelSizes();
   try {
