@@ -37,9 +37,9 @@ export interface UiState {
 
 export type StudioAction =
   /** A new project: a new session whose root holds the loaded student. */
-  | { type: 'load'; dataset: Dataset; ensemble: Ensemble; label: string }
+  | { type: 'load'; dataset: Dataset; ensemble: Ensemble; label: string; settings?: import('./types.ts').ProjectSettings }
   /** Put a saved session back (after a reload): never recorded, it *is* the record. */
-  | { type: 'hydrate'; dataset: Dataset; session: Session; boxes: Record<string, Box>; training: Training; ui: UiState }
+  | { type: 'hydrate'; dataset: Dataset; session: Session; boxes: Record<string, Box>; training: Training; ui: UiState; settings?: import('./types.ts').ProjectSettings }
   /** Pointer-down (or first key press) on a weight slider: opens one history group. */
   | { type: 'beginEdit'; cls: number; concept: number }
   /** Quick edit of one weight; inside an open edit group all moves become one node. */
@@ -57,6 +57,8 @@ export type StudioAction =
   | { type: 'redo' }
   /** Rename a concept: recorded (it changes what the export calls the concept). */
   | { type: 'relabel'; concept: number; name: string }
+  /** A project setting for future embeddings (pad to square): saved and logged, the student is unchanged. */
+  | { type: 'settings'; patch: Partial<Omit<import('./types.ts').ProjectSettings, 'log'>> }
   /** UI-only state: selection, filters, compare picks. Never recorded, never clears redo. */
   | { type: 'ui'; patch: Partial<UiState> };
 
@@ -75,6 +77,7 @@ export const CAPTURE: Record<StudioAction['type'], CaptureMode | 'navigate'> = {
   undo: 'navigate',
   redo: 'navigate',
   relabel: 'recorded',
+  settings: 'recorded',
   ui: 'none',
 };
 

@@ -12,7 +12,7 @@ import { standardise } from '../core/concepts/stats.ts';
 import { initialUi, type StudioAction } from './actions.ts';
 import { boxAt, liveFor, nodeMetrics, plainMetrics, sessionFor, studioMetrics } from './project.ts';
 import type { StudioState } from './store.ts';
-import type { Dataset } from './types.ts';
+import { DEFAULT_SETTINGS, type Dataset } from './types.ts';
 import { fmtDelta, fmtPct } from './format.ts';
 
 type Set = (partial: Partial<StudioState>) => void;
@@ -46,12 +46,26 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
     scheduleSave();
     return;
   }
+  if (action.type === 'settings') {
+    const patch = action.patch;
+    if (patch.padToSquare === undefined || patch.padToSquare === s.settings.padToSquare) return;
+    const text = patch.padToSquare
+      ? 'Images will be padded to a square (nothing cropped) for future embeddings'
+      : 'Images will be centre-cropped (CLIP default) for future embeddings';
+    set({
+      settings: { ...s.settings, ...patch, log: [...s.settings.log, { time: now, text }].slice(-50) },
+      ui: { ...s.ui, announce: `${text}. The current student and its embeddings are unchanged until the next embedding.` },
+    });
+    scheduleSave();
+    return;
+  }
   if (action.type === 'load') {
     const ds = action.dataset;
     const live = liveFor(ds, action.ensemble.served);
     const metrics = studioMetrics(ds, live.pred);
     const session = sessionFor(ds, action.ensemble, plainMetrics(metrics), action.label, now);
     set({
+      settings: action.settings ?? DEFAULT_SETTINGS,
       dataset: ds, session, boxes: {}, ensemble: action.ensemble, live, metrics, headPred: live.pred.slice(), editing: null,
       liveVersion: s.liveVersion + 1,
       ui: { ...initialUi(), announce: `Loaded ${ds.name}. Fidelity ${fmtPct(metrics.fidelity)} on ${metrics.n} held-out images.` },
@@ -62,7 +76,7 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
   if (action.type === 'hydrate') {
     const r = rebuild(action.dataset, action.session);
     set({
-      ...r, boxes: action.boxes, training: action.training, editing: null, liveVersion: s.liveVersion + 1,
+      ...r, boxes: action.boxes, training: action.training, settings: action.settings ?? DEFAULT_SETTINGS, editing: null, liveVersion: s.liveVersion + 1,
       ui: { ...action.ui, announce: `Restored ${action.dataset.name} with ${Object.keys(action.session.history.nodes).length} history steps.` },
     });
     return;

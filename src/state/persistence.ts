@@ -11,7 +11,7 @@ import type { UiState } from './actions.ts';
 import { initialUi } from './actions.ts';
 import { makeSyntheticProject } from './demoSynthetic.ts';
 import type { StudioState } from './store.ts';
-import type { Dataset, Training } from './types.ts';
+import { DEFAULT_SETTINGS, type Dataset, type ProjectSettings, type Training } from './types.ts';
 import { DEFAULT_TRAINING } from './project.ts';
 
 /** v1 held the studio's own stand-in tree; v2 holds the core session. */
@@ -24,6 +24,8 @@ export interface SavedStudioV2 {
   boxes: Record<string, Box>;
   training: Training;
   ui: UiState;
+  /** Added after v2 shipped; absent = defaults. */
+  settings?: ProjectSettings;
 }
 
 export function toSaved(s: StudioState): SavedStudioV2 | null {
@@ -34,10 +36,10 @@ export function toSaved(s: StudioState): SavedStudioV2 | null {
   const ui = { ...s.ui, announce: '', importPreview: null, proposal: null };
   // An open drag is saved as if it had ended (the group is gesture state, not history).
   const session = s.session.history.group ? { ...s.session, history: { ...s.session.history, group: null } } : s.session;
-  return { dataset: synthetic ? null : ds, synthetic, session, boxes: s.boxes, training: s.training, ui };
+  return { dataset: synthetic ? null : ds, synthetic, session, boxes: s.boxes, training: s.training, ui, settings: s.settings };
 }
 
-export type Restored = { dataset: Dataset; session: Session; boxes: Record<string, Box>; training: Training; ui: UiState };
+export type Restored = { dataset: Dataset; session: Session; boxes: Record<string, Box>; training: Training; ui: UiState; settings: ProjectSettings };
 
 /** Rebuild what `toSaved` wrote, or explain why not. */
 export function fromSaved(version: number, payload: unknown): Restored | { error: string } {
@@ -63,5 +65,6 @@ export function fromSaved(version: number, payload: unknown): Restored | { error
   if (ui.image != null && ui.image >= dataset.N) ui.image = null;
   if (ui.historySel && !session.history.nodes[ui.historySel]) ui.historySel = null;
   if (ui.historyCompare && !session.history.nodes[ui.historyCompare]) ui.historyCompare = null;
-  return { dataset, session, boxes: p.boxes ?? {}, training: p.training ?? DEFAULT_TRAINING, ui };
+  const settings = p.settings && typeof p.settings.padToSquare === 'boolean' && Array.isArray(p.settings.log) ? p.settings : DEFAULT_SETTINGS;
+  return { dataset, session, boxes: p.boxes ?? {}, training: p.training ?? DEFAULT_TRAINING, ui, settings };
 }

@@ -12,7 +12,7 @@ import { commitAction } from './commit.ts';
 import { DEFAULT_TRAINING } from './project.ts';
 import { createJobsSlice, type JobsSlice } from './slices/jobs.ts';
 import { createTuningSlice, type TuningSlice } from './slices/tuning.ts';
-import type { Dataset, StudioMetrics, Training } from './types.ts';
+import { DEFAULT_SETTINGS, type Dataset, type ProjectSettings, type StudioMetrics, type Training } from './types.ts';
 
 export interface ProjectSlice {
   dataset: Dataset | null;
@@ -38,6 +38,8 @@ export interface ProjectSlice {
    * liveVersion so a drag only re-renders what the drag changes.
    */
   settled: number;
+  /** Settings for future embeddings (pad to square), saved with the project. */
+  settings: ProjectSettings;
   env: EnvInfo;
 }
 
@@ -109,6 +111,7 @@ export function createStudioStore(opts: StoreOptions = {}): StudioStore {
       headPred: null,
       editing: null,
       settled: 0,
+      settings: DEFAULT_SETTINGS,
       env: { models: [], modelId: '', device: null, engine: 'main thread', demoAvailable: false },
       ui: initialUi(),
       commit,

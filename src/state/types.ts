@@ -43,6 +43,8 @@ export interface Dataset {
   bestRegion: Uint8Array | null;
   /** Region grid side (1 = full image only, 2 = 2×2 + full, …). */
   regionGrid: number;
+  /** Original pixel size per image (width, height interleaved, 2N); absent = the square thumbnails are the images. */
+  sizes?: Uint32Array | null;
   split: Split;
   /** 1 for images in the held-out split. */
   isTest: Uint8Array;
@@ -111,3 +113,16 @@ export interface TuneProposal {
   factor: number;
   reason: string;
 }
+
+/**
+ * Project settings that change how future embeddings are computed (not the current student).
+ * Saved with the project and written into the project file.
+ */
+export interface ProjectSettings {
+  /** Pad each image (and grid region) to a centred square instead of CLIP's centre crop. */
+  padToSquare: boolean;
+  /** When and how each setting last changed (a short log; the provenance tree holds student changes). */
+  log: { time: number; text: string }[];
+}
+
+export const DEFAULT_SETTINGS: ProjectSettings = { padToSquare: false, log: [] };

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { studio, useStudio } from '../../state/useStudio.ts';
 import { Thumb } from '../components/Thumb.tsx';
 import { DivergingBars } from '../components/DivergingBars.tsx';
+import { ModelView } from './ModelView.tsx';
 import { contributions } from '../../core/explain/contributions.ts';
 
 /** One image: labels, per-concept contributions to a class (they sum with the bias to the logit), best crops. */
@@ -52,6 +53,7 @@ export function ImageDetail({ i }: { i: number }) {
           </div>
         </div>
       </div>
+      <ModelView ds={ds} i={i} />
       <div className="row small" style={{ marginTop: 6 }}>
         <label className="row">Contributions to
           <select value={cls} onChange={(e) => setCls(Number(e.target.value))}>

@@ -86,6 +86,7 @@ function DatasetSection() {
 function ModelSection() {
   const env = useStudio((s) => s.env);
   const ds = useStudio((s) => s.dataset);
+  const pad = useStudio((s) => s.settings.padToSquare);
   const m = env.models.find((x) => x.id === env.modelId);
   return (
     <>
@@ -100,6 +101,10 @@ function ModelSection() {
         {env.device && <span className="muted"> — {env.device.reason}</span>}
       </p>
       <p className="small muted" style={{ margin: '2px 0' }}>In use for this project: {ds?.modelDescription ?? '—'}. Refits run in: {env.engine}.</p>
+      <label className="row small" title="CLIP resizes the shortest edge and centre-crops; padding keeps the borders (each image's detail shows the regions)">
+        <input type="checkbox" checked={pad} onChange={(e) => studio().commit({ type: 'settings', patch: { padToSquare: e.target.checked } })} />
+        Pad images to square instead of centre crop (future embeddings)
+      </label>
     </>
   );
 }
