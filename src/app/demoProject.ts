@@ -76,7 +76,7 @@ async function modelSizes(): Promise<void> {
     // The manifest is Python's json.dump output, which writes NaN for missing metrics.
     const text = await fetchOk(`${BASE}models/${DEMO_MODEL}/manifest.json`).then((r) => r.text());
     const m = JSON.parse(text.replace(/\bNaN\b/g, 'null')) as { files?: Record<string, { bytes: number }> };
-    const files = Object.entries(m.files ?? {});
+    const files = Object.entries(m.files ?? {}).filter(([p]) => p.startsWith(`models/${DEMO_MODEL}/`));
     const folder = files.reduce((s, [, f]) => s + (f.bytes || 0), 0);
     const load = files.filter(([p]) => !p.includes('_quantized') && !p.endsWith('manifest.json')).reduce((s, [, f]) => s + (f.bytes || 0), 0);
     setDemoStatus({ modelBytes: load || null, folderBytes: folder || null });

@@ -29,7 +29,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
 
   it('shows the six headed views together at 1440×900 and 1280×800, and screenshots each', async () => {
     for (const [w, hh] of [[1440, 900], [1280, 800]] as const) {
-      const p = await h.page({ width: w, height: hh, query: '?fresh' });
+      const p = await h.page({ width: w, height: hh, query: '?synthetic=2000' });
       const boxes = [];
       for (const name of VIEWS) {
         const head = p.getByRole('heading', { name, exact: true, level: 2 });
@@ -84,7 +84,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
   });
 
   it('undo/redo by buttons and keys (not in text fields), restore makes a new node, gallery arrows', async () => {
-    const p = await h.page({ query: '?fresh&engine=local' });
+    const p = await h.page({ query: '?synthetic=2000&engine=local' });
     const slider = p.getByRole('slider', { name: 'weight of rust for ok' });
     await slider.focus();
     await p.keyboard.press('ArrowRight');
@@ -122,7 +122,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
   });
 
   it('tune refits (in the worker) and records a node; compare proposes a step', async () => {
-    const p = await h.page({ query: '?fresh' });
+    const p = await h.page({ query: '?synthetic=2000' });
     await p.getByRole('button', { name: 'Uptune rust for ok ×2' }).click();
     await p.getByRole('treeitem', { name: /Uptuned 'rust' for 'ok'/ }).waitFor({ timeout: 60_000 });
     await p.getByRole('button', { name: /Turn top difference/ }).click();
@@ -135,7 +135,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
   });
 
   it('has no serious or critical axe violations and a polite live region', async () => {
-    const p = await h.page({ query: '?fresh' });
+    const p = await h.page({ query: '?synthetic=2000' });
     await p.getByRole('button', { name: /rust/ }).first().click(); // open evidence too
     await p.addScriptTag({ content: readFileSync(resolve(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8') });
     const res = await p.evaluate(async () => {
@@ -151,7 +151,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
   });
 
   it('restores the session after a reload and exports the student JSON', async () => {
-    const p = await h.page({ query: '?fresh&engine=local' });
+    const p = await h.page({ query: '?synthetic=2000&engine=local' });
     const slider = p.getByRole('slider', { name: 'weight of rust for ok' });
     await slider.focus();
     await p.keyboard.press('ArrowLeft');
