@@ -3,6 +3,7 @@ import './styles.css';
 import { canRedo, canUndo } from '../state/project.ts';
 import { exportStudentJson, importStudentJson } from '../state/exportStudent.ts';
 import { studio, useStudio } from '../state/useStudio.ts';
+import { exportProjectZip, importProjectZip, thumbMime } from '../state/projectZip.ts';
 import { ProjectView } from './project/ProjectView.tsx';
 import { PerformanceView } from './performance/PerformanceView.tsx';
 import { ConceptsView } from './concepts/ConceptsView.tsx';
@@ -31,8 +32,8 @@ export function UndoRedo() {
   );
 }
 
-function download(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+function download(name: string, text: string | Uint8Array, type = 'application/json') {
+  const url = URL.createObjectURL(new Blob([text as BlobPart], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -84,6 +85,45 @@ function StudentFile() {
   );
 }
 
+/** Whole project as one zip (data/project): export, and open with full validation first. */
+function ProjectFile() {
+  const has = useStudio((s) => s.session != null);
+  const [error, setError] = useState('');
+  return (
+    <>
+      <label className="filebtn" title="Open a whole project (.zip) exported by the studio: images' data, student and history">
+        Open project…
+        <input type="file" className="sr-only" accept=".zip,application/zip" aria-label="Open project file"
+          onChange={async (e) => {
+            const f = e.target.files?.[0];
+            e.target.value = '';
+            if (!f) return;
+            const r = importProjectZip(studio(), new Uint8Array(await f.arrayBuffer()), f.name,
+              (t) => URL.createObjectURL(new Blob([t.bytes as BlobPart], { type: thumbMime(t.ext) })));
+            setError(r.ok ? '' : r.error);
+            studio().announce(r.ok ? `${r.label}.` : `Opening the project failed: ${r.error}`);
+          }} />
+      </label>
+      <button disabled={!has} onClick={async () => {
+        const s = studio();
+        try {
+          download('project.zip', await exportProjectZip(s), 'application/zip');
+          setError('');
+          s.announce('Project exported as project.zip.');
+        } catch (err) {
+          setError(`Project export failed: ${(err as Error).message}`);
+        }
+      }}>Export project</button>
+      {error && (
+        <div className="file-error" role="alert" data-testid="project-file-error">
+          <span className="grow">{error}</span>
+          <button className="link" aria-label="Dismiss message" onClick={() => setError('')}>×</button>
+        </div>
+      )}
+    </>
+  );
+}
+
 export function Studio() {
   const name = useStudio((s) => s.dataset?.name ?? 'No project');
   const announce = useStudio((s) => s.ui.announce);
@@ -108,6 +148,7 @@ export function Studio() {
         <span className="dataset ellipsis">{name}</span>
         <span className="spacer" />
         <UndoRedo />
+        <ProjectFile />
         <StudentFile />
       </header>
       <div className="sr-only" role="status" aria-live="polite" aria-atomic="true" data-testid="live-region">{announce}</div>
