@@ -320,19 +320,21 @@ export function inputSize(cfg: PreprocessConfig): [number, number] {
 /**
  * pixel_values for a batch of images × regions: Float32Array [B·R, 3, H, W], image-major
  * (image 0's regions first). Every region goes through the same resize/crop/normalise.
+ * With `out`, writes there (from float index `offset`) instead of allocating.
  */
-export function preprocessBatch(images: RgbImage[], cfg: PreprocessConfig, opts: RegionOptions = {}): { data: Float32Array; dims: [number, number, number, number] } {
+export function preprocessBatch(images: RgbImage[], cfg: PreprocessConfig, opts: RegionOptions = {}, out?: Float32Array, offset = 0): { data: Float32Array; dims: [number, number, number, number] } {
   const grid = opts.grid ?? 1;
   const [H, W] = inputSize(cfg);
   const R = regionCount(grid);
-  const data = new Float32Array(images.length * R * 3 * H * W);
+  const data = out ?? new Float32Array(images.length * R * 3 * H * W);
+  if (data.length < offset + images.length * R * 3 * H * W) throw new Error('preprocessBatch: output buffer too small');
   let k = 0;
   for (const img of images) {
     for (const region of regionImages(img, grid)) {
       const sq = opts.pad ? padToSquare(region, cfg.mean) : region;
       const ready = resizeAndCrop(sq, cfg);
       if (ready.width !== W || ready.height !== H) throw new Error(`preprocessing produced ${ready.width}×${ready.height}, expected ${W}×${H}`);
-      toPixelValues(ready, cfg, data, k * 3 * H * W);
+      toPixelValues(ready, cfg, data, offset + k * 3 * H * W);
       k++;
     }
   }

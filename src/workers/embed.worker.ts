@@ -3,6 +3,7 @@ import { expose } from 'comlink';
 import { createEmbedApi, withTransfers } from './embedApi.ts';
 import { configureBrowserRuntime } from '../ml/browserRuntime.ts';
 import { decodeImage, thumbnail, encodeJpeg } from '../data/images/index.ts';
+import { createPrepWorkerClient } from './embedPrepClient.ts';
 import { openEmbeddingCache, memoryEmbeddingCache, cacheKey, sha256Hex } from '../data/cache/index.ts';
 
 const api = withTransfers(
@@ -13,6 +14,8 @@ const api = withTransfers(
     openCache: () => openEmbeddingCache().catch(() => memoryEmbeddingCache()),
     cacheKey,
     thumbnail: (img, side) => encodeJpeg(thumbnail(img, side)),
+    // Decode + preprocess in a helper worker, overlapping with the model run in this one.
+    prepare: createPrepWorkerClient(),
     configureRuntime: configureBrowserRuntime,
   }),
 );

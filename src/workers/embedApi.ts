@@ -10,7 +10,8 @@
  */
 import { transfer } from 'comlink';
 import { loadClip, type ClipModel, type ClipOptions } from '../ml/clip.ts';
-import { regionCount, type RgbImage } from '../ml/preprocess.ts';
+import { regionCount, type PreprocessConfig, type RegionOptions, type RgbImage } from '../ml/preprocess.ts';
+import { prepareBatch, type PreparedBatch } from './embedPrep.ts';
 
 export interface CacheLike {
   getMany(keys: string[]): Promise<(Float32Array | undefined)[]>;
@@ -24,6 +25,11 @@ export interface EmbedDeps {
   cacheKey(parts: { model: string; dtype: string; regions: string; hash: string }): string;
   /** JPEG thumbnail of a decoded image fitting maxSide×maxSide (for the gallery). */
   thumbnail?(img: RgbImage, maxSide: number): Uint8Array;
+  /**
+   * Decode + preprocess a batch elsewhere (the browser's helper worker, so it overlaps with the
+   * model); default: inline with `decode`.
+   */
+  prepare?(files: EmbedFile[], cfg: PreprocessConfig, ropts: RegionOptions): Promise<PreparedBatch>;
   /** Runtime setup before the first model load (the browser's wasm paths and threads). */
   configureRuntime?(opts: { numThreads?: number }): void;
 }
@@ -152,39 +158,59 @@ export function createEmbedApi(deps: EmbedDeps) {
         if (done === files.length) await sent;
       };
       await report(0, true);
-      for (let start = 0; start < files.length; start += batch) {
+      // Pipelined: while the model runs batch k (an onnxruntime-web run blocks this worker's
+      // thread), the `prepare` worker decodes and preprocesses batch k + 1, and the hashes and
+      // cache lookups of batch k + 2 are queued. Inline (no prepare worker) the order of work is
+      // the same; nothing overlaps.
+      const ropts = { grid, pad: opts.pad };
+      const prepare = deps.prepare ?? ((f: EmbedFile[], cfg: PreprocessConfig, r: RegionOptions) => prepareBatch(f, cfg, r, deps.decode));
+      const lookup = async (start: number) => {
         const idx = Array.from({ length: Math.min(batch, files.length - start) }, (_, k) => start + k);
         const keys = await Promise.all(idx.map(async (i) => deps.cacheKey({ model: m.id, dtype: m.dtype, regions, hash: await deps.hash(files[i].bytes) })));
         const hits = store ? await store.getMany(keys) : keys.map(() => undefined);
-        const todo: { i: number; key: string; img: RgbImage }[] = [];
+        const miss: number[] = [];
+        for (const [k, hit] of hits.entries()) if (!(hit && hit.length === R * D)) miss.push(k);
+        return { start, idx, keys, hits, miss };
+      };
+      type Looked = Awaited<ReturnType<typeof lookup>>;
+      const dispatch = (l: Looked) => ({ ...l, prepared: l.miss.length > 0 ? prepare(l.miss.map((k) => files[l.idx[k]]), m.preprocess, ropts) : null });
+      const quiet = <T>(p: Promise<T> | null) => (p?.catch(() => undefined), p); // rejections surface when awaited
+      let cur = files.length > 0 ? dispatch(await lookup(0)) : null;
+      quiet(cur?.prepared ?? null);
+      let following = quiet(batch < files.length ? lookup(batch) : null);
+      while (cur) {
+        const { start, idx, keys, hits, miss } = cur;
+        const prepared = cur.prepared ? await cur.prepared : null;
+        // Hand batch k + 1 to the prepare worker before this worker blocks in the model.
+        const next = following ? dispatch(await following) : null;
+        quiet(next?.prepared ?? null);
+        following = quiet(next && next.start + batch < files.length ? lookup(next.start + batch) : null);
         for (const [k, i] of idx.entries()) {
           const hit = hits[k];
           if (hit && hit.length === R * D) {
             out.set(hit, i * R * D);
             ok[i] = true;
             cached++;
-            continue;
-          }
-          try {
-            todo.push({ i, key: keys[k], img: await deps.decode(files[i].bytes, files[i].id) });
-          } catch (e) {
-            errors.push({ id: files[i].id, message: (e as Error)?.message ?? String(e) });
           }
         }
-        if (todo.length > 0) {
-          const emb = await m.embedImages(todo.map((t) => t.img), { grid, pad: opts.pad });
+        if (prepared) for (const e of prepared.errors) errors.push({ id: files[idx[miss[e.index]]].id, message: e.message });
+        if (prepared && prepared.ok.length > 0) {
+          const emb = await m.embedPixels(prepared.pixels, prepared.dims);
+          const n = prepared.ok.length;
           stats.modelCalls++;
-          stats.imagesEmbedded += todo.length;
-          computed += todo.length;
-          const entries = todo.map((t, k) => {
+          stats.imagesEmbedded += n;
+          computed += n;
+          const entries = prepared.ok.map((p, k) => {
+            const i = idx[miss[p]];
             const data = emb.subarray(k * R * D, (k + 1) * R * D);
-            out.set(data, t.i * R * D);
-            ok[t.i] = true;
-            return { key: t.key, data };
+            out.set(data, i * R * D);
+            ok[i] = true;
+            return { key: keys[miss[p]], data };
           });
           await store?.putMany(entries);
         }
         await report(start + idx.length, start + idx.length === files.length);
+        cur = next;
       }
       const ids = files.filter((_, i) => ok[i]).map((f) => f.id);
       const embeddings = new Float32Array(ids.length * R * D);
