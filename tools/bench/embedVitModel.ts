@@ -123,14 +123,40 @@ export function vitB32Vision(quantized = false): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], producerName: 'concept-studio bench', graph })).finish();
 }
 
-/** Writes a loadable model folder: the random ViT-B/32 vision tower + tiny-clip's text side. */
+/**
+ * A stand-in text tower with the vision tower's embedding size (the studio sizes image
+ * embeddings by the text tower's output): token embedding lookup → mean over the sequence.
+ */
+export function benchTextTower(vocab: number): Uint8Array {
+  const emb = rand(vocab * PROJ, 777, 1);
+  const graph = onnx.GraphProto.create({
+    name: 'bench_text',
+    node: [
+      onnx.NodeProto.create({ opType: 'Gather', input: ['emb', 'input_ids'], output: ['tok'], name: 'tok' }),
+      onnx.NodeProto.create({ opType: 'ReduceMean', input: ['tok'], output: ['text_embeds'], name: 'mean', attribute: [onnx.AttributeProto.create({ name: 'axes', ints: [1], type: onnx.AttributeProto.AttributeType.INTS }), onnx.AttributeProto.create({ name: 'keepdims', i: 0, type: onnx.AttributeProto.AttributeType.INT })] }),
+    ],
+    initializer: [onnx.TensorProto.create({ name: 'emb', dims: [vocab, PROJ], dataType: FLOAT, rawData: new Uint8Array(emb.buffer) })],
+    input: [onnx.ValueInfoProto.create({ name: 'input_ids', type: { tensorType: { elemType: INT64, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'seq' }] } } } })],
+    output: [onnx.ValueInfoProto.create({ name: 'text_embeds', type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: PROJ }] } } } })],
+  });
+  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], producerName: 'concept-studio bench', graph })).finish();
+}
+
+/** Writes a loadable model folder: the random ViT-B/32 vision tower + a 512-d stand-in text tower on tiny-clip's tokenizer. */
 export function writeBenchModel(dir: string, tinyClipDir: string): void {
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(tinyClipDir, f), join(dir, f));
-  copyFileSync(join(tinyClipDir, 'onnx/text_model.onnx'), join(dir, 'onnx/text_model.onnx'));
+  writeBenchTextTower(dir, tinyClipDir);
   const pre = JSON.parse(readFileSync(join(tinyClipDir, 'preprocessor_config.json'), 'utf8'));
   writeFileSync(join(dir, 'preprocessor_config.json'), JSON.stringify({ ...pre, size: { shortest_edge: 224 }, crop_size: { height: 224, width: 224 } }));
   writeFileSync(join(dir, 'onnx/vision_model.onnx'), vitB32Vision());
   writeFileSync(join(dir, 'onnx/vision_model_quantized.onnx'), vitB32Vision(true));
-  copyFileSync(join(tinyClipDir, 'onnx/text_model_quantized.onnx'), join(dir, 'onnx/text_model_quantized.onnx'));
+}
+
+/** (Re)writes the text tower alone: cheap, so an older bench folder (tiny-clip's 16-d text tower) is upgraded in place. */
+export function writeBenchTextTower(dir: string, tinyClipDir: string): void {
+  const vocab = Object.keys((JSON.parse(readFileSync(join(tinyClipDir, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } }).model.vocab).length;
+  const text = benchTextTower(vocab);
+  writeFileSync(join(dir, 'onnx/text_model.onnx'), text);
+  writeFileSync(join(dir, 'onnx/text_model_quantized.onnx'), text);
 }
