@@ -60,13 +60,14 @@ describe.skipIf(!chromiumAvailable())('demo project on first launch (production 
     expect(text).toMatch(/\d+\.\d MB of ONNX towers/);
     expect(text).toMatch(/running on (wasm|webgpu) · (q8|fp32|fp16)/);
     expect(text).toContain('knows only this domain');
-    await p.getByText('Concept corpus', { exact: true }).click();
-    await p.getByTestId('hygiene-report').waitFor();
-    expect(await p.getByTestId('hygiene-report').innerText()).toMatch(/inspection\.txt: 124 concepts, \d+ kept/);
-
     await p.waitForTimeout(300);
     await p.screenshot({ path: `${SHOTS}/demo-first-screen.png` });
     for (const name of VIEWS) await p.locator(`#${name.toLowerCase()}`).screenshot({ path: `${SHOTS}/demo-${name.toLowerCase()}.png` });
+    await p.getByText('Concept corpus', { exact: true }).click();
+    await p.getByTestId('hygiene-report').waitFor();
+    expect(await p.getByTestId('hygiene-report').innerText()).toMatch(/inspection\.txt: 124 concepts, \d+ kept/);
+    await p.getByTestId('hygiene-report').scrollIntoViewIfNeeded();
+    await p.locator('#project').screenshot({ path: `${SHOTS}/demo-project-hygiene.png` });
 
     // Concepts view, class "rusty": "dim light" is among the top weights.
     await p.locator('#concepts').getByRole('combobox', { name: 'Class' }).selectOption({ label: 'rusty' });
