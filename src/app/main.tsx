@@ -10,6 +10,8 @@ import { loadProjectRecord, saveProjectRecord } from '../data/persist/projectDb.
 import { MODELS } from '../ml/models.ts';
 import { chooseDevice } from '../ml/device.ts';
 import { workerEngine } from './engine.ts';
+import { setEmbedder } from '../state/applyFolder.ts';
+import { createEmbedClient, type EmbedClient } from '../workers/embedClient.ts';
 import { openDemoProject, resumeDemoProject } from './demoProject.ts';
 import { setDemoOpener } from '../state/demoStatus.ts';
 
@@ -36,6 +38,12 @@ async function boot() {
     setEngine(workerEngine());
     st.setEnv({ engine: 'train worker (core pipeline, off the main thread)' });
   } else st.setEnv({ engine: 'main thread (core pipeline)' });
+  // "Apply to a folder": the embed worker starts (and loads the model) only when first used.
+  let embed: EmbedClient | null = null;
+  setEmbedder(async (files, o) => {
+    embed ??= createEmbedClient({ model: store.getState().env.modelId, localModelPath: '/models/' });
+    return embed.embedFiles(files, { grid: o.grid, pad: o.pad });
+  });
   void chooseDevice().then((d) => store.getState().setEnv({ device: d }), () => undefined);
 
   // A saved session comes back unless the URL asks for a fresh project: `?synthetic=N` (the

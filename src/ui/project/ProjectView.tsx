@@ -1,3 +1,5 @@
+import { useState } from 'react';
+import { applyBlocker, applyToImages } from '../../state/applyFolder.ts';
 import { makeSyntheticProject } from '../../state/demoSynthetic.ts';
 import { scanImport, type ScannedFile } from '../../state/importScan.ts';
 import { studio, useShallow, useStudio } from '../../state/useStudio.ts';
@@ -19,6 +21,44 @@ function FilePick(props: { label: string; accept?: string; directory?: boolean; 
         {...(props.directory ? { webkitdirectory: '', directory: '' } as Record<string, string> : {})}
         onChange={(e) => { props.onFiles(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
     </label>
+  );
+}
+
+/** Run the tuned student over a folder of new images and download predictions.csv. */
+function ApplySection() {
+  const [msg, setMsg] = useState<{ text: string; bad: boolean } | null>(null);
+  const blocker = useStudio((s) => applyBlocker(s));
+  return (
+    <>
+      <div className="row wrap" style={{ marginTop: 6 }}>
+        <span className="small muted">Tuned student:</span>
+        <FilePick label="Apply to a folder…" directory multiple onFiles={async (files) => {
+          const s = studio();
+          const why = applyBlocker(s);
+          if (why) { setMsg({ text: why, bad: true }); return; }
+          const images = files.filter((f) => /\.(jpe?g|png|gif|bmp|webp)$/i.test(f.name));
+          if (!images.length) { setMsg({ text: 'No image files (jpg, png, gif, bmp, webp) in that selection.', bad: true }); return; }
+          setMsg({ text: `Embedding and scoring ${images.length} images…`, bad: false });
+          try {
+            const read = await Promise.all(images.map(async (f) => ({ name: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+            const r = await applyToImages(studio(), read);
+            const url = URL.createObjectURL(new Blob([r.csv], { type: 'text/csv' }));
+            const a = document.createElement('a');
+            a.href = url; a.download = 'predictions.csv'; a.click();
+            setTimeout(() => URL.revokeObjectURL(url), 1000);
+            setMsg({ text: `Saved predictions.csv: ${r.scored} images scored${r.failed ? `, ${r.failed} could not be read (listed in the file)` : ''}.`, bad: false });
+          } catch (e) {
+            setMsg({ text: `Applying the student failed: ${(e as Error).message}`, bad: true });
+          }
+        }} />
+        {blocker && !msg && <span className="small muted" title={blocker}>needs an image model</span>}
+      </div>
+      {msg && (
+        <p className={`small ${msg.bad ? 'neg' : ''}`} role="status" data-testid="apply-message" style={{ margin: '4px 0 0' }}>
+          {msg.text} <button className="link" aria-label="Dismiss" onClick={() => setMsg(null)}>×</button>
+        </p>
+      )}
+    </>
   );
 }
 
@@ -75,6 +115,7 @@ function DatasetSection() {
           <button className="link" onClick={() => set({ importPreview: null })}>Dismiss</button>
         </div>
       )}
+      <ApplySection />
       <div className="row wrap" style={{ marginTop: 6 }}>
         <span className="small muted">Synthetic project:</span>
         {[2000, 10000, 20000].map((n) => <button key={n} onClick={() => newSynthetic(n)}>{n.toLocaleString('en')}</button>)}
