@@ -25,6 +25,11 @@ export interface ModelInfo {
   dtypes: readonly Dtype[] | null;
   /** Test fixtures are hidden from the picker. */
   hidden?: boolean;
+  /**
+   * Two different prompts for the load-time self-check, for models whose vocabulary lacks the
+   * general ones (a domain model maps "dog" and "car" to the same unknown token).
+   */
+  selfCheckPrompts?: readonly [string, string];
 }
 
 export const MODELS: readonly ModelInfo[] = [
@@ -36,6 +41,8 @@ export const MODELS: readonly ModelInfo[] = [
     downloadMB: {},
     goodFor: 'the bundled demo project, offline; not meant for your own images',
     dtypes: ['fp32', 'q8'],
+    // Its word-level vocabulary knows machine parts only (tools/demo).
+    selfCheckPrompts: ['a photo of a rusty bolt', 'a photo of a red gear'],
     textPadding: 'longest',
     maxTextLength: 77,
   },

@@ -17,12 +17,12 @@ export class ClipSelfCheckError extends Error {
 }
 
 /** Returns what is wrong with the embeddings, or null when they look sane. */
-export function checkEmbeddings(text: Float32Array, image: Float32Array, dim: number): string | null {
+export function checkEmbeddings(text: Float32Array, image: Float32Array, dim: number, prompts: readonly [string, string] = SELF_CHECK_PROMPTS): string | null {
   if (dim <= 0) return 'the text tower returned an empty embedding';
   if (image.length !== dim) return `the image embedding has ${image.length} values but the text embedding has ${dim}`;
   const rows: [string, Float32Array][] = [
-    [`text "${SELF_CHECK_PROMPTS[0]}"`, text.subarray(0, dim)],
-    [`text "${SELF_CHECK_PROMPTS[1]}"`, text.subarray(dim, 2 * dim)],
+    [`text "${prompts[0]}"`, text.subarray(0, dim)],
+    [`text "${prompts[1]}"`, text.subarray(dim, 2 * dim)],
     ['the test image', image],
   ];
   for (const [what, v] of rows) {
@@ -56,9 +56,10 @@ export function selfCheckImage(): RgbImage {
 }
 
 export async function runSelfCheck(model: ClipModel): Promise<void> {
-  const text = await model.embedTexts([...SELF_CHECK_PROMPTS], ['{}']);
+  const prompts = model.info.selfCheckPrompts ?? SELF_CHECK_PROMPTS;
+  const text = await model.embedTexts([...prompts], ['{}']);
   const image = await model.embedImages([selfCheckImage()]);
-  const problem = checkEmbeddings(text, image, model.dim);
+  const problem = checkEmbeddings(text, image, model.dim, prompts);
   if (problem) {
     const hint = model.device === 'webgpu' ? ' Try the WASM device or fp32.' : model.dtype !== 'fp32' ? ' Try fp32.' : ' The model files may be damaged.';
     throw new ClipSelfCheckError(`Model "${model.id}" (${model.device}/${model.dtype}) failed its self-check: ${problem}.${hint}`);
