@@ -15,7 +15,7 @@
  *   teacher accuracy in distribution (val) / shortcut broken (test)       ≥ 0.90 / visible drop (> 5 points)
  *   the story: distil (20 members) on the demo's distill images with the teacher's probabilities;
  *     top concept for "rusty" should be "dim light"; banning it should raise accuracy on the
- *     shortcut-breaking test set.
+ *     shortcut-breaking test set by at least 5 points.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -303,7 +303,8 @@ async function main(): Promise<number> {
       { name: 'teacher accuracy, in distribution', value: ti, target: '>= 0.90', ok: ti >= 0.9 },
       { name: 'teacher accuracy, shortcut broken', value: ts, target: '< in-dist - 0.05', ok: ts < ti - 0.05 },
       { name: 'story: top "rusty" concept is the shortcut', value: story.top_rusty_is_shortcut ? 1 : 0, target: `"${SHORTCUT.concept}"`, ok: !!story.top_rusty_is_shortcut },
-      { name: 'story: banning it raises test accuracy', value: (story.test_accuracy_gain as number | undefined) ?? NaN, target: '> 0', ok: ((story.test_accuracy_gain as number | undefined) ?? NaN) > 0 },
+      // The demo's README promises a clear gain (prototype: +17.7 points); a point or two is noise.
+      { name: 'story: banning it raises test accuracy', value: (story.test_accuracy_gain as number | undefined) ?? NaN, target: '>= +0.05', ok: ((story.test_accuracy_gain as number | undefined) ?? NaN) >= 0.05 },
     ];
     const out = {
       seed,
