@@ -10,7 +10,7 @@ import type { JobHandle } from '../state/slices/jobs.ts';
 import type { Mat } from '../core/types.ts';
 import { conceptActivations } from '../core/concepts/activations.ts';
 import { getEngine } from '../state/engine.ts';
-import { buildDemoDataset, distillDemo, parseCorpus, parseDemoLabels, type DemoArrays, type DemoMeta } from '../state/demoProject.ts';
+import { DEMO_TRAINING, buildDemoDataset, distillDemo, parseCorpus, parseDemoLabels, type DemoArrays, type DemoMeta } from '../state/demoProject.ts';
 import { demoStatus, demoStep, setDemoStatus } from '../state/demoStatus.ts';
 import { createEmbedClient, type EmbedClient } from '../workers/embedClient.ts';
 import type { ModelStatus } from '../workers/embedApi.ts';
@@ -189,11 +189,13 @@ export async function openDemoProject(store: StudioStore): Promise<void> {
     const ds0 = buildDemoDataset(meta, arrays);
     demoStep(`corpus hygiene: ${ds0.M} of ${meta.concepts.length} concepts kept`, performance.now() - t);
     t = performance.now();
+    // Later tunes refit with the same settings (see DEMO_TRAINING for why the demo's λ differs).
+    store.setState({ training: DEMO_TRAINING });
     const st = store.getState();
     const job = st.startJob('Distil the demo student (train worker)');
     let r;
     try {
-      r = await distillDemo(ds0, st.training, getEngine(), { signal: job.signal, token: job.token, onProgress: job.progress });
+      r = await distillDemo(ds0, DEMO_TRAINING, getEngine(), { signal: job.signal, token: job.token, onProgress: job.progress });
     } finally {
       job.finish();
     }

@@ -89,10 +89,11 @@ describe.skipIf(!chromiumAvailable())('demo project on first launch (production 
     expect(await weight(p, 'dim light', 'rusty')).toBe(0);
     const acc1 = (await state(p, 's.metrics.accuracy')) as number;
     const fid1 = (await state(p, 's.metrics.fidelity')) as number;
-    // The node carries the measurements after the ban (with λ = 1e-4 the refit rebuilds much of
-    // the "dim" signal from other lighting concepts, so accuracy need not rise much: not asserted).
+    // The story holds: without the shortcut the student is right more often on held-out images,
+    // where lighting no longer goes with rust (measured 65.7 % → 81.7 % with the demo's λ = 0.01).
+    expect(acc1).toBeGreaterThan(acc0 + 0.08);
+    // The node carries the measurements after the ban.
     expect(await state(p, 's.session.history.nodes[s.session.history.head].metricsAfter.fidelity')).toBeCloseTo(fid1, 6);
-    void acc0;
     const details = await p.locator('#history').innerText();
     expect(details).toMatch(/Fidelity [\d.]+ % \([+−-][\d.]+ pts\)/);
     await p.screenshot({ path: `${SHOTS}/demo-after-ban.png` });
