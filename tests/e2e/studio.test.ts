@@ -6,11 +6,25 @@
  * `npm run bench:ui`, not here: timed tests are not how this project meets speed targets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { parseStudentExport } from '../../src/core/schema/parse.ts';
 import { chromiumAvailable, ROOT, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
+
+/** The README's reference predictor (the ```js block after its marker), as tests/readmePredictor.test.ts reads it. */
+function readmePredictor(): {
+  predict(doc: unknown, x: ArrayLike<number>): { logits: number[]; prediction: number };
+  check(doc: unknown): { agree: boolean; checked: number; failures: unknown[] };
+} {
+  const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+  const MARKER = '<!-- reference-predictor -->';
+  const at = readme.indexOf(MARKER);
+  const m = /^\s*```js\n([\s\S]*?)\n```/.exec(readme.slice(at + MARKER.length));
+  if (at < 0 || !m) throw new Error('README.md lost its reference predictor block');
+  return new Function(`"use strict";\n${m[1]}\nreturn { predict, check };`)();
+}
 
 const VIEWS = ['Project', 'Performance', 'Concepts', 'Images', 'Compare', 'History'];
 let h: Harness;
@@ -185,6 +199,72 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     await p.getByRole('treeitem', { name: /Imported the student file 'student.json'/ }).waitFor();
     expect(await historySteps(p)).toBe(steps + 1);
     expect(await alert.count()).toBe(0);
+    await p.context().close();
+  });
+
+  it("the README's reference predictor agrees with the exported student: its check block and the studio's own held-out predictions", async () => {
+    const p = await h.page({ query: '?fresh&engine=local' });
+    // Tune first (a drag), so the export is a tuned student, not the loaded one.
+    const slider = p.getByRole('slider', { name: 'weight of rust for ok' });
+    const box = (await slider.boundingBox())!;
+    await p.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await p.mouse.down();
+    await p.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 5 });
+    await p.mouse.up();
+    const [download] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Export student JSON' }).click()]);
+    const doc = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+    const ref = readmePredictor();
+    const checked = ref.check(doc);
+    expect(checked.failures).toEqual([]);
+    expect(checked.checked).toBeGreaterThanOrEqual(4);
+    // The studio's own predictions for held-out images beyond the check block, including
+    // images where student and teacher disagree: raw activations in, same class out.
+    const rows = (await p.evaluate(`(() => {
+      const s = window.__studio.getState();
+      const ds = s.dataset, M = ds.M, held = Array.from(ds.split.heldOut);
+      const mis = held.filter((i) => s.live.pred[i] !== ds.teacherPred[i]).slice(0, 4);
+      const pick = [...new Set([...held.slice(10, 16), ...mis])];
+      return pick.map((i) => ({ i, raw: Array.from(ds.raw.data.subarray(i * M, (i + 1) * M)), pred: s.live.pred[i] }));
+    })()`)) as { i: number; raw: number[]; pred: number }[];
+    expect(rows.length).toBeGreaterThanOrEqual(6);
+    for (const r of rows) expect({ image: r.i, prediction: ref.predict(doc, r.raw).prediction }).toEqual({ image: r.i, prediction: r.pred });
+    await p.context().close();
+  });
+
+  it('image detail shows the regions the model sees; pad-to-square is a saved setting; apply-to-folder explains; project zip round-trips and refuses a bad one', async () => {
+    const p = await h.page({ query: '?fresh&engine=local' });
+    await p.getByRole('listbox', { name: /Images/ }).focus();
+    await p.keyboard.press('ArrowRight');
+    const fig = p.getByRole('figure', { name: /What the model sees/ });
+    await fig.waitFor();
+    expect(await p.getByTestId('model-view-summary').innerText()).toMatch(/centre crop keeps all of it|Centre crop: the model sees the outlined square/);
+    const grid = (await p.evaluate('window.__studio.getState().dataset.regionGrid')) as number;
+    // Crop outline (two strokes) plus one box per grid cell.
+    expect(await p.getByTestId('model-view-overlay').locator('rect').count()).toBe(2 + (grid > 1 ? grid * grid : 0));
+    await p.locator('#images').screenshot({ path: `${SHOTS}/view-images-model-view.png` });
+    await fig.getByRole('checkbox').check();
+    expect(await p.getByTestId('model-view-summary').innerText()).toMatch(/Padded to a square/);
+    expect(await p.evaluate('window.__studio.getState().settings.padToSquare')).toBe(true);
+    // Apply to a folder: the synthetic project has no image model, and says so.
+    const folder = mkdtempSync(resolve(tmpdir(), 'apply-'));
+    writeFileSync(resolve(folder, 'x.png'), Buffer.from([137, 80, 78, 71]));
+    await p.getByLabel('Apply to a folder…').setInputFiles(folder);
+    expect(await p.getByTestId('apply-message').innerText()).toMatch(/no image model/);
+    await p.locator('#project').screenshot({ path: `${SHOTS}/view-project-apply.png` });
+    // Whole project: export, damage, open (refused, nothing changes), open the good one.
+    const steps = await historySteps(p);
+    const [download] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Export project' }).click()]);
+    const zip = readFileSync((await download.path())!);
+    await p.getByLabel('Open project file').setInputFiles({ name: 'cut.zip', mimeType: 'application/zip', buffer: zip.subarray(0, zip.length - 40) });
+    const alert = p.getByTestId('project-file-error');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/^cut\.zip: /);
+    expect(await historySteps(p)).toBe(steps);
+    await p.screenshot({ path: `${SHOTS}/studio-project-import-error.png` });
+    await p.getByRole('button', { name: 'Synthetic project: 2,000' }).or(p.getByRole('button', { name: '2,000', exact: true })).first().click();
+    await p.getByLabel('Open project file').setInputFiles({ name: 'project.zip', mimeType: 'application/zip', buffer: zip });
+    await p.waitForFunction(`Object.keys(window.__studio.getState().session.history.nodes).length === ${steps}`);
+    expect(await p.evaluate('window.__studio.getState().settings.padToSquare')).toBe(true);
     await p.context().close();
   });
 });
