@@ -20,7 +20,7 @@ const TEXTS = ['dog', 'red car', 'striped fur'];
 const TEMPLATES = ['a photo of {}', 'a close-up of {concept}'];
 
 type EmbedTest = {
-  open(name: string, device: string): Promise<{ device: string; dtype: string; reason: string; dim: number }>;
+  open(name: string, device: string, model?: string): Promise<{ device: string; dtype: string; reason: string; dim: number }>;
   texts(name: string, texts: string[], templates?: string[]): Promise<number[]>;
   images(name: string, names: string[], opts: object, salt?: number): Promise<{ ids: string[]; embeddings: number[]; cached: number; computed: number; errors: { id: string }[] }>;
   cancelAfter(name: string, names: string[], salt: number, stopAfter: number): Promise<{ outcome: string; done: number }>;
@@ -33,6 +33,8 @@ let server: ViteDevServer;
 let browser: Browser;
 let page: Page;
 let node: { texts: Float32Array; images: Float32Array };
+/** Requests the page made to anything but the local dev server (must stay empty: offline). */
+const offsite: string[] = [];
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -59,7 +61,13 @@ describe.skipIf(!existsSync(CHROMIUM))('embed worker in Chromium', () => {
     await server.listen();
     const url = server.resolvedUrls!.local[0];
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-    page = await (await browser.newContext()).newPage();
+    const context = await browser.newContext();
+    // Offline: anything not on the local server is refused and recorded.
+    await context.route((u) => u.hostname !== '127.0.0.1', (route) => {
+      offsite.push(route.request().url());
+      return route.abort();
+    });
+    page = await context.newPage();
     page.on('pageerror', (e) => console.error('[page error]', e.message));
     await page.goto(`${url}tests/e2e/embed/index.html`);
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', null, { timeout: 60_000 });
@@ -104,6 +112,20 @@ describe.skipIf(!existsSync(CHROMIUM))('embed worker in Chromium', () => {
     expect([again.cached, again.computed]).toEqual([IMAGES.length, 0]);
     expect((await page.evaluate(() => embedTest.stats('cache'))).imagesEmbedded).toBe(0);
     expect(maxAbsDiff(again.embeddings, first.embeddings)).toBe(0);
+  }, 120_000);
+
+  it.skipIf(!existsSync(join(ROOT, 'models/demo-clip/onnx/vision_model.onnx')))('the bundled demo-clip loads offline in the worker (self-check on) and embeds demo images like Node', async () => {
+    const demo = ['/demo/images/distill-0000.jpg', '/demo/images/distill-0001.jpg'];
+    const model = await loadClip({ model: 'demo-clip', localModelPath: join(ROOT, 'models/') });
+    const imgs = await Promise.all(demo.map((f) => decodeImage(new Uint8Array(readFileSync(join(ROOT, 'public', f))), f)));
+    const want = await model.embedImages(imgs);
+    const status = await page.evaluate(() => embedTest.open('demo', 'wasm', 'demo-clip'));
+    expect(status).toMatchObject({ device: 'wasm', dim: model.dim });
+    const r = await page.evaluate((names) => embedTest.images('demo', names, { useCache: false }), demo);
+    expect(r.ids).toEqual(demo);
+    // q8 on WASM: demo-clip's *_quantized files are fp32 copies, so this matches Node's fp32.
+    expect(maxAbsDiff(r.embeddings, want)).toBeLessThan(1e-4);
+    expect(offsite).toEqual([]);
   }, 120_000);
 
   it('a cancelled run resumes: finished images come from the cache', async () => {

@@ -8,7 +8,7 @@ const clients = new Map<string, EmbedClient>();
 async function files(names: string[], salt = 0): Promise<EmbedFile[]> {
   return Promise.all(
     names.map(async (n, i) => {
-      const b = new Uint8Array(await (await fetch(`/tests/fixtures/images/${n}`)).arrayBuffer());
+      const b = new Uint8Array(await (await fetch(n.startsWith('/') ? n : `/tests/fixtures/images/${n}`)).arrayBuffer());
       if (!salt) return { id: n, bytes: b };
       // Distinct content per copy (trailing bytes are ignored by the decoders): distinct cache keys.
       const c = new Uint8Array(b.length + 4);
@@ -20,9 +20,9 @@ async function files(names: string[], salt = 0): Promise<EmbedFile[]> {
 }
 
 const api = {
-  async open(name: string, device: Device) {
+  async open(name: string, device: Device, model = 'tiny-clip') {
     clients.get(name)?.dispose();
-    const c = createEmbedClient({ model: 'tiny-clip', device });
+    const c = createEmbedClient({ model, device });
     clients.set(name, c);
     return c.load();
   },
