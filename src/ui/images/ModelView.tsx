@@ -1,9 +1,10 @@
+import { useState } from 'react';
 import { modelView, type RegionGrid } from '../../core/geometry/modelView.ts';
 import { studio, useStudio } from '../../state/useStudio.ts';
 import type { Dataset } from '../../state/types.ts';
 import { Thumb } from '../components/Thumb.tsx';
 
-const SIDE = 120;
+const SIDE = 96;
 /** Size of the synthetic pictures (drawn in a 64-unit square): they are the images themselves. */
 const SYNTH = 64;
 
@@ -14,8 +15,14 @@ const SYNTH = 64;
  */
 export function ModelView({ ds, i }: { ds: Dataset; i: number }) {
   const pad = useStudio((s) => s.settings.padToSquare);
-  const w = ds.sizes ? ds.sizes[2 * i] : SYNTH;
-  const h = ds.sizes ? ds.sizes[2 * i + 1] : SYNTH;
+  const url = ds.thumbs?.[i] || null;
+  // Without recorded original sizes, a thumbnail's natural size gives the aspect ratio (the
+  // crop geometry depends only on it); synthetic pictures are 64×64 squares.
+  const [nat, setNat] = useState<{ url: string; w: number; h: number } | null>(null);
+  const known = ds.sizes ? { w: ds.sizes[2 * i], h: ds.sizes[2 * i + 1] } : url ? (nat?.url === url ? nat : null) : { w: SYNTH, h: SYNTH };
+  const w = known?.w ?? SYNTH;
+  const h = known?.h ?? SYNTH;
+  const what = ds.sizes || !url ? `${w}×${h} image` : `image (${w}:${h} by its thumbnail)`;
   const grid = (ds.regionGrid >= 3 ? 3 : ds.regionGrid === 2 ? 2 : 1) as RegionGrid;
   const regions = modelView(w, h, { grid, pad });
   const k = SIDE / Math.max(w, h);
@@ -26,15 +33,16 @@ export function ModelView({ ds, i }: { ds: Dataset; i: number }) {
   const seed = ds.source.kind === 'synthetic' ? ds.source.seed : 0;
   const lostPct = Math.round(full.lost * 100);
   const summary = pad
-    ? `Padded to a square: the model sees all of this ${w}×${h} image${grid > 1 ? ` and all of each of its ${grid}×${grid} regions` : ''}.`
+    ? `Padded to a square: the model sees all of this ${what}${grid > 1 ? ` and all of each of its ${grid}×${grid} regions` : ''}.`
     : full.lost > 0
-      ? `Centre crop: the model sees the outlined square; ${lostPct} % of this ${w}×${h} image (dimmed) is cut off.`
-      : `Square ${w}×${h} image: the centre crop keeps all of it.`;
+      ? `Centre crop: the model sees the outlined square; ${lostPct} % of this ${what} (dimmed) is cut off.`
+      : `Square ${what}: the centre crop keeps all of it.`;
   return (
     <figure className="model-view" aria-label={`What the model sees of ${ds.imageNames[i]}`}>
       <div style={{ position: 'relative', width: W, height: H, flex: 'none' }}>
-        {ds.thumbs?.[i]
-          ? <img src={ds.thumbs[i]} alt={ds.imageNames[i]} width={W} height={H} style={{ display: 'block', objectFit: 'fill' }} />
+        {url
+          ? <img src={url} alt={ds.imageNames[i]} width={W} height={H} style={{ display: 'block', objectFit: 'fill' }}
+              onLoad={(e) => setNat({ url, w: e.currentTarget.naturalWidth, h: e.currentTarget.naturalHeight })} />
           : <Thumb i={i} seed={seed} size={W} alt={ds.imageNames[i]} />}
         <svg width={W} height={H} style={{ position: 'absolute', inset: 0 }} aria-hidden="true" data-testid="model-view-overlay">
           {/* Dim what the crop throws away: the image minus the seen box (even-odd). */}
