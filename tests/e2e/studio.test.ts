@@ -235,8 +235,8 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     const p = await h.page({ query: '?fresh&engine=local' });
     await p.getByRole('listbox', { name: /Images/ }).focus();
     await p.keyboard.press('ArrowRight');
-    const fig = p.getByRole('figure', { name: /What the model sees/ });
-    await fig.waitFor();
+    const fig = p.locator('.model-note');
+    await p.getByRole('figure', { name: /What the model sees/ }).waitFor();
     expect(await p.getByTestId('model-view-summary').innerText()).toMatch(/centre crop keeps all of it|Centre crop: the model sees the outlined square/);
     const grid = (await p.evaluate('window.__studio.getState().dataset.regionGrid')) as number;
     // Crop outline (two strokes) plus one box per grid cell.

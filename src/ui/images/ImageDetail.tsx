@@ -30,7 +30,7 @@ export function ImageDetail({ i }: { i: number }) {
   return (
     <div className="detail image-detail" aria-label={`Details of ${ds.imageNames[i]}`} role="region">
       <div className="row" style={{ alignItems: 'flex-start', gap: 10 }}>
-        <Thumb i={i} seed={seed} url={ds.thumbs?.[i]} size={96} alt={ds.imageNames[i]} />
+        <ModelView ds={ds} i={i} part="image" />
         <div className="grow">
           <div className="row"><strong className="ellipsis grow">{ds.imageNames[i]}</strong><span className="small muted">{ds.isTest[i] ? 'held-out' : 'distillation split'}</span></div>
           <div className="small">
@@ -42,6 +42,7 @@ export function ImageDetail({ i }: { i: number }) {
             <button onClick={() => studio().setUi({ compare: { ...studio().ui.compare, b: i, mode: 'images' } })}>Compare as B</button>
             <button onClick={() => studio().setUi({ compare: { ...studio().ui.compare, a: i, mode: 'classes', c1: s, c2: s !== t ? t : (s + 1) % C } })}>Explain: why {ds.classes[s]}?</button>
           </div>
+          <ModelView ds={ds} i={i} part="note" />
           <div className="crops small" style={{ marginTop: 4 }}>
             <span>Best crops:</span>
             {crops.map((j) => (
@@ -53,7 +54,6 @@ export function ImageDetail({ i }: { i: number }) {
           </div>
         </div>
       </div>
-      <ModelView ds={ds} i={i} />
       <div className="row small" style={{ marginTop: 6 }}>
         <label className="row">Contributions to
           <select value={cls} onChange={(e) => setCls(Number(e.target.value))}>

@@ -13,7 +13,7 @@ const SYNTH = 64;
  * centre crop of CLIP preprocessing (what falls outside is dimmed), and the grid cells when the
  * project uses a 2×2 or 3×3 region grid — plus the project setting to pad to square instead.
  */
-export function ModelView({ ds, i }: { ds: Dataset; i: number }) {
+export function ModelView({ ds, i, part }: { ds: Dataset; i: number; part: 'image' | 'note' }) {
   const pad = useStudio((s) => s.settings.padToSquare);
   const url = ds.thumbs?.[i] || null;
   // Without recorded original sizes, a thumbnail's natural size gives the aspect ratio (the
@@ -37,15 +37,26 @@ export function ModelView({ ds, i }: { ds: Dataset; i: number }) {
     : full.lost > 0
       ? `Centre crop: the model sees the outlined square; ${lostPct} % of this ${what} (dimmed) is cut off.`
       : `Square ${what}: the centre crop keeps all of it.`;
+  if (part === 'note') {
+    return (
+      <div className="model-note small">
+        <span><strong>Model sees:</strong> <span data-testid="model-view-summary">{summary}</span>
+          {grid > 1 && <span className="muted"> Yellow: the {grid}×{grid} overlapping regions, each {pad ? 'padded' : 'centre-cropped'} the same way.</span>}</span>
+        <label className="row">
+          <input type="checkbox" checked={pad} onChange={(e) => studio().commit({ type: 'settings', patch: { padToSquare: e.target.checked } })} />
+          Pad to square instead (project setting; applies to future embeddings)
+        </label>
+      </div>
+    );
+  }
   return (
-    <figure className="model-view" aria-label={`What the model sees of ${ds.imageNames[i]}`}>
+    <figure className="model-view" aria-label={`What the model sees of ${ds.imageNames[i]}: ${summary}`} title={summary}>
       <div style={{ position: 'relative', width: W, height: H, flex: 'none' }}>
         {url
           ? <img src={url} alt={ds.imageNames[i]} width={W} height={H} style={{ display: 'block', objectFit: 'fill' }}
               onLoad={(e) => setNat({ url, w: e.currentTarget.naturalWidth, h: e.currentTarget.naturalHeight })} />
           : <Thumb i={i} seed={seed} size={W} alt={ds.imageNames[i]} />}
         <svg width={W} height={H} style={{ position: 'absolute', inset: 0 }} aria-hidden="true" data-testid="model-view-overlay">
-          {/* Dim what the crop throws away: the image minus the seen box (even-odd). */}
           {!pad && full.lost > 0 && (
             <path fillRule="evenodd" fill="#000" opacity={0.55} d={`M0 0H${W}V${H}H0Z M${sx0} ${sy0}H${sx1}V${sy1}H${sx0}Z`} />
           )}
@@ -57,15 +68,6 @@ export function ModelView({ ds, i }: { ds: Dataset; i: number }) {
           ))}
         </svg>
       </div>
-      <figcaption className="small">
-        <strong>What the model sees</strong>
-        <span data-testid="model-view-summary">{summary}</span>
-        {grid > 1 && <span className="muted">Yellow: the {grid}×{grid} overlapping regions (each {pad ? 'padded' : 'centre-cropped'} the same way), scored besides the full image.</span>}
-        <label className="row">
-          <input type="checkbox" checked={pad} onChange={(e) => studio().commit({ type: 'settings', patch: { padToSquare: e.target.checked } })} />
-          Pad to square instead (project setting; applies to future embeddings)
-        </label>
-      </figcaption>
     </figure>
   );
 }
