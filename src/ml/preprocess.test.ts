@@ -6,7 +6,7 @@ import { decodeImage, setPlatformDecoder } from '../data/images/index.ts';
 import { sharpDecoder } from '../../tools/cli/embedSharp.ts';
 import { parseNpy } from '../core/io/npy.ts';
 import {
-  preprocessConfigFromJson, resizeAndCrop, toPixelValues, gridBoxes, regionImages, preprocessBatch, padToSquare, resizeBicubic,
+  preprocessConfigFromJson, resizeAndCrop, toPixelValues, gridBoxes, regionImages, preprocessBatch, padToSquare, resizeBicubic, resizeCropped, cropRgb,
   type RgbImage,
 } from './preprocess.ts';
 
@@ -123,5 +123,22 @@ describe('preprocessing details', () => {
     expect(c.shortestEdge).toBe(224);
     expect(c.crop).toEqual({ height: 224, width: 224 });
     expect(preprocessConfigFromJson({ size: { height: 256, width: 256 }, crop_size: 256 }).resizeTo).toEqual({ height: 256, width: 256 });
+  });
+});
+
+describe('resizeCropped', () => {
+  it('is bit-identical to resizeBicubic followed by cropRgb (random sizes, crops, and one-axis resizes)', () => {
+    let s = 12345;
+    const rnd = (n: number) => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % n);
+    for (let t = 0; t < 120; t++) {
+      const W = 5 + rnd(200), H = 5 + rnd(200);
+      const img = { width: W, height: H, data: Uint8Array.from({ length: W * H * 3 }, () => rnd(256)) };
+      const w = t % 10 === 0 ? W : 1 + rnd(150), h = t % 10 === 5 ? H : 1 + rnd(150);
+      const cw = 1 + rnd(w), ch = 1 + rnd(h);
+      const left = rnd(w - cw + 1), top = rnd(h - ch + 1);
+      const resample = t % 3 === 0 ? 2 : 3;
+      const want = cropRgb(resizeBicubic(img, w, h, resample), left, top, cw, ch);
+      expect(resizeCropped(img, w, h, resample, left, top, cw, ch)).toEqual(want);
+    }
   });
 });
