@@ -68,10 +68,21 @@ def sha256(path):
     return h.hexdigest()
 
 
+def json_safe(obj):
+    """NaN/inf (a metric over an empty subset) become null: JSON has no such numbers."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
 def dump(obj, path):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, ensure_ascii=False)
+        json.dump(json_safe(obj), f, indent=1, ensure_ascii=False, allow_nan=False)
         f.write("\n")
 
 
