@@ -37,8 +37,9 @@ export function applyBlocker(s: StudioState): string | null {
   const st = s.session?.state;
   if (!ds || !st?.ensemble) return 'There is no tuned student yet.';
   if (!st.conceptText) {
-    return `This project has no image model: its concept activations were ${ds.source.kind === 'synthetic' ? 'generated synthetically' : 'imported precomputed'}, `
-      + 'so there are no CLIP text embeddings for its concepts and new images cannot be scored. Build a project from your own images with a CLIP model (Project › Dataset), then apply it to a folder.';
+    const how = ds.source.kind === 'synthetic' ? 'generated synthetically' : ds.source.kind === 'demo' ? 'loaded from the prepared demo cache' : 'imported precomputed';
+    return `This project has no image model with concept text embeddings: its concept activations were ${how}, `
+      + 'so new images cannot be scored. Build a project from your own images with a CLIP model (Project › Dataset), then apply it to a folder.';
   }
   if (!embedder) return 'The image model is not available in this build, so new images cannot be embedded.';
   return null;
