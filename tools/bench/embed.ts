@@ -17,6 +17,8 @@
  * the bare-vs-studio comparison), --no-overhead, --dtype q8|fp32 (overhead; default q8, the
  * studio's WASM default), --threads N (default: the cores, at most 4), --images N per round (default 32),
  * --size WxH, --grid 1|2|3, --rounds N (a/b turns, default 4), --json (one JSON line).
+ * Debugging: BENCH_TRACE=1 prints the page's progress/long-task log; BENCH_TRACE_FILE=/tmp/x
+ * writes a Chrome trace of each (b) turn (/tmp/x.<round>.json).
  */
 import { existsSync, mkdirSync, createReadStream, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -163,7 +165,10 @@ async function benchOverhead(page: import('playwright-core').Page, photos: strin
       // The bare loop runs as many model images as the studio does (regions included).
       const a = await bench((b, n) => b.bareRun(n as number), timed.length * R);
       const bareImages = a.imagesPerSecond / R;
+      const traceFile = process.env.BENCH_TRACE_FILE; // debugging: a Chrome trace of (b)
+      if (traceFile) await page.context().browser()!.startTracing(page, { path: `${traceFile}.${round}.json`, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'toplevel'] });
       const r = await bench((b, x) => b.studioRun((x as [string[], number])[0], (x as [string[], number])[1]), [timed, round + 1]);
+      if (traceFile) await page.context().browser()!.stopTracing();
       if (r.images !== timed.length) throw new Error(`studio embedded ${r.images} of ${timed.length} images (${r.cached} from the cache)`);
       if (process.env.BENCH_TRACE) console.error((await bench((b) => Promise.resolve(b.trace()))).join('\n'));
       res.bare.push(bareImages);
