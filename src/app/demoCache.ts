@@ -6,9 +6,18 @@
  */
 import { loadDemoCache } from '../data/demo/cache.ts';
 import type { Mat } from '../core/types.ts';
-import type { DemoArrays, DemoMeta } from '../state/demoProject.ts';
+import { imageModelFromPreprocessor, type DemoArrays, type DemoMeta } from '../state/demoProject.ts';
+import type { ImageModel } from '../state/types.ts';
 
 const DIR = `${import.meta.env.BASE_URL}demo/cache/`;
+
+/** The demo CLIP as the export describes it: its id, embedding size D and models/<id>/preprocessor_config.json. */
+export async function fetchImageModel(id: string, D: number, padToSquare: boolean): Promise<ImageModel> {
+  const url = `${import.meta.env.BASE_URL}models/${id}/preprocessor_config.json`;
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return imageModelFromPreprocessor(id, D, (await r.json()) as Record<string, unknown>, padToSquare);
+}
 
 async function bytes(file: string): Promise<Uint8Array> {
   const r = await fetch(DIR + file);
@@ -36,7 +45,17 @@ export async function loadPreparedDemo(meta: DemoMeta): Promise<DemoArrays | nul
   const m = c.manifest;
   if (m.classes.join('|') !== meta.classes.join('|')) throw new Error(`the demo cache has classes ${m.classes.join(', ')}, the demo ${meta.classes.join(', ')}`);
   if (m.concepts.map((x) => x.name).join('|') !== meta.concepts.join('|')) throw new Error('the demo cache was made from another concept corpus: run npm run demo:prepare');
+  // The model description is what makes the export self-sufficient; without it the demo still
+  // opens, activation-only (and cannot score new images).
+  const imageModel = await fetchImageModel(m.model.id, m.D, m.regions.pad).catch((e) => {
+    console.warn('demo model description not available; the export will be activation-only:', e);
+    return null;
+  });
+  const ie = c.imageEmbeddings;
+  const emb = rowsById({ rows: ie.N, cols: ie.R * ie.D, data: ie.data }, m.imageIds, meta.ids);
   return {
+    imageEmb: { N: meta.ids.length, R: ie.R, D: ie.D, data: emb.data },
+    imageModel,
     conceptEmb: c.conceptEmbeddings,
     classEmb: c.classEmbeddings,
     raw: rowsById(c.activations, m.imageIds, meta.ids),

@@ -14,7 +14,7 @@ import { DEMO_TRAINING, buildDemoDataset, distillDemo, parseCorpus, parseDemoLab
 import { demoStatus, demoStep, setDemoStatus } from '../state/demoStatus.ts';
 import { createEmbedClient, type EmbedClient } from '../workers/embedClient.ts';
 import type { ModelStatus } from '../workers/embedApi.ts';
-import { loadPreparedDemo } from './demoCache.ts';
+import { fetchImageModel, loadPreparedDemo } from './demoCache.ts';
 
 const BASE = import.meta.env.BASE_URL;
 export const DEMO_MODEL = 'demo-clip';
@@ -22,34 +22,18 @@ const CONCEPT_TEMPLATE = 'a photo of {concept}';
 const CLASS_TEMPLATE = 'a photo of a {concept}';
 
 let embedClient: EmbedClient | null = null;
-/** The demo CLIP in the embed worker (one per page; concept texts added later embed here too). */
+/**
+ * The demo CLIP in the embed worker (one per page; concept texts added later and "Apply to a
+ * folder" embed here too). Its load runs ml/selfCheck with the registry's selfCheckPrompts for
+ * demo-clip (prompts inside its machine-parts vocabulary).
+ */
 export function demoEmbedClient(): EmbedClient {
-  // ml/selfCheck's prompts ("a photo of a dog / car") are outside the demo CLIP's 128-word
-  // vocabulary (both become [UNK], cosine 1), so the demo model is checked on its own domain
-  // instead: see checkDemoModel.
-  return (embedClient ??= createEmbedClient({ model: DEMO_MODEL, localModelPath: `${BASE}models/`, allowDownload: false, selfCheck: false }));
+  return (embedClient ??= createEmbedClient({ model: DEMO_MODEL, localModelPath: `${BASE}models/`, allowDownload: false }));
 }
 
-/** The demo CLIP's self-check in its own words: two domain prompts, finite unit vectors, cosine in a sane range. */
-async function checkDemoModel(client: EmbedClient): Promise<void> {
-  const prompts = ['a photo of a rusty gear', 'a photo of a cracked washer'];
-  const e = await client.embedTexts(prompts, ['{}']);
-  const D = e.length / 2;
-  const a = e.subarray(0, D), b = e.subarray(D);
-  const na = Math.hypot(...a), nb = Math.hypot(...b);
-  let cos = 0;
-  for (let d = 0; d < D; d++) cos += a[d] * b[d];
-  if (![na, nb, cos].every(Number.isFinite) || Math.abs(na - 1) > 1e-3 || Math.abs(nb - 1) > 1e-3 || !(cos > -0.5 && cos < 0.9999)) {
-    throw new Error(`the demo CLIP failed its self-check: norms ${na.toFixed(4)}, ${nb.toFixed(4)}, cosine ${cos.toFixed(5)} of "${prompts[0]}" and "${prompts[1]}"`);
-  }
-}
-
-/** Load the demo CLIP in the embed worker and check it once. */
+/** Load the demo CLIP in the embed worker (the load self-checks it). */
 async function loadDemoModel(): Promise<ModelStatus> {
-  const client = demoEmbedClient();
-  const status = await client.load();
-  await checkDemoModel(client);
-  return status;
+  return demoEmbedClient().load();
 }
 
 async function fetchOk(url: string): Promise<Response> {
@@ -143,8 +127,11 @@ async function computeInBrowser(store: StudioStore, meta: DemoMeta): Promise<Dem
     const teacher = softmaxRows(zs.data, N, meta.classes.length, 100);
     demoStep(`embed ${meta.concepts.length} concepts, activations`, performance.now() - t3);
     setDemoStatus({ note: 'The ONNX teacher runner is not in this build yet: the teacher is the demo CLIP zero-shot over the class names (a placeholder, not the biased demo teacher).' });
+    const imageModel = await fetchImageModel(DEMO_MODEL, D, false).catch(() => null);
     job.finish();
     return {
+      imageEmb: { N, R: res.R, D, data: res.embeddings },
+      imageModel,
       conceptEmb: concepts, classEmb: classes, raw, teacher,
       teacherDescription: 'Placeholder teacher: demo CLIP zero-shot over the class names',
       modelDescription: `${DEMO_MODEL} (${status.device} · ${status.dtype}, embedded in this browser)`,

@@ -12,7 +12,7 @@ import { chooseDevice } from '../ml/device.ts';
 import { workerEngine } from './engine.ts';
 import { setEmbedder } from '../state/applyFolder.ts';
 import { createEmbedClient, type EmbedClient } from '../workers/embedClient.ts';
-import { openDemoProject, resumeDemoProject } from './demoProject.ts';
+import { DEMO_MODEL, demoEmbedClient, openDemoProject, resumeDemoProject } from './demoProject.ts';
 import { setDemoOpener } from '../state/demoStatus.ts';
 
 const PROJECT = 'current';
@@ -41,7 +41,9 @@ async function boot() {
   // "Apply to a folder": the embed worker starts (and loads the model) only when first used.
   let embed: EmbedClient | null = null;
   setEmbedder(async (files, o) => {
-    embed ??= createEmbedClient({ model: store.getState().env.modelId, localModelPath: '/models/' });
+    // The demo project scores new images with the demo CLIP it was embedded with (one worker per page).
+    if (o.model === DEMO_MODEL) return demoEmbedClient().embedFiles(files, { grid: o.grid, pad: o.pad });
+    embed ??= createEmbedClient({ model: o.model ?? store.getState().env.modelId, localModelPath: '/models/' });
     return embed.embedFiles(files, { grid: o.grid, pad: o.pad });
   });
   void chooseDevice().then((d) => store.getState().setEnv({ device: d }), () => undefined);

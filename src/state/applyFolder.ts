@@ -23,7 +23,8 @@ export interface Embedded {
   D: number;
   errors: { id: string; message: string }[];
 }
-export type Embedder = (files: { id: string; bytes: Uint8Array }[], opts: { grid: 1 | 2 | 3; pad: boolean }) => Promise<Embedded>;
+/** `model`: the project's image model id (Dataset.imageModel), or null to use the studio's chosen model. */
+export type Embedder = (files: { id: string; bytes: Uint8Array }[], opts: { grid: 1 | 2 | 3; pad: boolean; model: string | null }) => Promise<Embedded>;
 
 let embedder: Embedder | null = null;
 /** The app installs the embed worker here; tests install a stand-in. */
@@ -54,9 +55,13 @@ export async function applyToImages(s: StudioState, images: NewImage[]): Promise
   const ens = st.ensemble!;
   const text = st.conceptText!;
   const ids = images.map((im, k) => `${k}:${im.name}`);
+  // A project that knows its image model (the demo) embeds new images exactly as its own were
+  // embedded, so the student's standardisation applies to them.
+  const model = ds.imageModel ?? null;
   const res = await embedder!(images.map((im, k) => ({ id: ids[k], bytes: im.bytes })), {
-    grid: (ds.regionGrid >= 3 ? 3 : ds.regionGrid === 2 ? 2 : 1), pad: s.settings.padToSquare,
+    grid: (ds.regionGrid >= 3 ? 3 : ds.regionGrid === 2 ? 2 : 1), pad: model ? model.preprocessing.padToSquare : s.settings.padToSquare, model: model?.id ?? null,
   });
+  if (res.ids.length && res.D !== text.cols) throw new Error(`the image model gives ${res.D}-dimensional embeddings but the concepts' text embeddings have ${text.cols}`);
   const raw = conceptActivations({ N: res.ids.length, R: res.R, D: res.D, data: res.embeddings }, text);
   const stats = st.stats ?? ds.stats;
   const ahat = standardise(raw, stats).data;

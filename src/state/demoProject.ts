@@ -11,7 +11,7 @@ import { conceptHygiene, describeDrop } from '../core/concepts/hygiene.ts';
 import { selectConcepts, standardise } from '../core/concepts/stats.ts';
 import { argmaxRows } from '../core/math/linalg.ts';
 import type { Engine, EngineOptions } from './engine.ts';
-import type { CorpusHygiene, Dataset, Training } from './types.ts';
+import type { CorpusHygiene, Dataset, ImageModel, Training } from './types.ts';
 import { DEFAULT_TRAINING } from './project.ts';
 
 /**
@@ -51,6 +51,35 @@ export interface DemoArrays {
   teacher: Mat;
   teacherDescription: string;
   modelDescription: string;
+  /** N×R×D image embeddings in the demo's row order (R = 1: the full image); kept for the export's check block. */
+  imageEmb?: { N: number; R: number; D: number; data: Float32Array } | null;
+  /** The image encoder the arrays came from (id, D, preprocessing); with it the student exports self-sufficient. */
+  imageModel?: ImageModel | null;
+}
+
+const RESAMPLE: Record<number, ImageModel['preprocessing']['resample']> = { 0: 'nearest', 2: 'bilinear', 3: 'bicubic' };
+
+/**
+ * The export's description of an image encoder from its Hugging Face preprocessor_config.json
+ * (CLIPImageProcessor: resize the shortest edge, centre crop, mean/std). `padToSquare`: whether
+ * the embeddings were made from images padded to a square first.
+ */
+export function imageModelFromPreprocessor(id: string, embeddingDim: number, cfg: Record<string, unknown>, padToSquare: boolean): ImageModel {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const side = (v: unknown) => num(v) ?? (v && typeof v === 'object' ? num((v as Record<string, unknown>).shortest_edge) ?? num((v as Record<string, unknown>).height) : null);
+  const centre = cfg.do_center_crop !== false;
+  const size = (centre ? side(cfg.crop_size) : null) ?? side(cfg.size) ?? 224;
+  const triple = (v: unknown, what: string) => {
+    if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => num(x) !== null)) throw new Error(`${id}/preprocessor_config.json: ${what} is not three numbers`);
+    return v.map(Number);
+  };
+  const resample = RESAMPLE[num(cfg.resample) ?? 3];
+  if (!resample) throw new Error(`${id}/preprocessor_config.json: unknown resample filter ${String(cfg.resample)}`);
+  if (!Number.isInteger(embeddingDim) || embeddingDim <= 0) throw new Error(`${id}: embedding size ${embeddingDim} is not a positive integer`);
+  return {
+    id, embeddingDim,
+    preprocessing: { size, crop: centre ? 'center' : 'none', mean: triple(cfg.image_mean, 'image_mean'), std: triple(cfg.image_std, 'image_std'), resample, padToSquare },
+  };
 }
 
 export const DEMO_SETS = ['distill', 'holdout', 'test', 'shifted', 'ood'];
@@ -105,6 +134,12 @@ export function checkDemoArrays(meta: DemoMeta, a: DemoArrays): void {
   for (const [what, m, r, c] of want) {
     if (m.rows !== r || m.cols !== c || m.data.length !== r * c) throw new Error(`demo ${what}: ${m.rows}×${m.cols} (${m.data.length} values), expected ${r}×${c}`);
   }
+  const D = a.conceptEmb.cols;
+  const e = a.imageEmb;
+  if (e && (e.N !== N || e.D !== D || e.R < 1 || e.data.length !== e.N * e.R * e.D)) {
+    throw new Error(`demo image embeddings: ${e.N}×${e.R}×${e.D} (${e.data.length} values), expected ${N}×R×${D}`);
+  }
+  if (a.imageModel && a.imageModel.embeddingDim !== D) throw new Error(`demo model ${a.imageModel.id} has embedding size ${a.imageModel.embeddingDim}, the text embeddings ${D}`);
 }
 
 /** Corpus hygiene with the studio's defaults; the kept concept indices and the report. */
@@ -162,6 +197,10 @@ export function buildDemoDataset(meta: DemoMeta, a: DemoArrays): Dataset {
     modelDescription: a.modelDescription,
     sets: { names: meta.setNames, of: meta.setOf },
     hygiene: report,
+    // Text and image embeddings travel only with the model they belong to (else: activation-only).
+    imageModel: a.imageModel ?? null,
+    conceptText: a.imageModel ? selectRows(a.conceptEmb, Int32Array.from(kept)) : null,
+    imageEmbeddings: a.imageModel && a.imageEmb ? { R: a.imageEmb.R, D: a.imageEmb.D, data: a.imageEmb.data } : null,
   };
 }
 

@@ -23,18 +23,35 @@ export function buildStudentDocument(s: StudioState, generator = 'Concept Tuning
   if (!ds || !session) throw new Error('there is no project to export');
   const box = boxAt(session, s.boxes, session.history.head, ds.C, ds.M);
   const checkRows = ds.split.heldOut.slice(0, CHECK_IMAGES);
-  // The studio holds concept activations, not text embeddings, for this project: the export
-  // is activation-only (model.embeddingDim null) and its check starts from raw activations.
-  return exportSession(session, {
+  const ids = Array.from(checkRows, (i) => ds.imageNames[i]);
+  const base = {
     generator,
-    model: { id: s.env.modelId || 'precomputed-activations', embeddingDim: null },
     prompts: { templates: ['a photo of {concept}'] },
-    regions: { grid: ds.regionGrid >= 3 ? 9 : ds.regionGrid === 2 ? 4 : 1, overlap: 0 },
+    regions: { grid: (ds.regionGrid >= 3 ? 9 : ds.regionGrid === 2 ? 4 : 1) as 1 | 4 | 9, overlap: 0 },
     splits: { distill: ds.split.train.length, heldOut: ds.split.heldOut.length },
     // members: what the served student really holds (a synthetic or imported student may differ from the default).
     training: { ...s.training, members: session.state.ensemble?.members.length ?? s.training.members },
     box,
-    checkActivations: { raw: takeRows(ds.raw, checkRows), ids: Array.from(checkRows, (i) => ds.imageNames[i]) },
+  };
+  const model = ds.imageModel;
+  const emb = ds.imageEmbeddings;
+  if (session.state.conceptText && model && emb && emb.D === model.embeddingDim && session.state.conceptText.cols === model.embeddingDim) {
+    // Self-sufficient: concepts carry their text embeddings, the check block starts from real image embeddings.
+    const { R, D } = emb;
+    const data = new Float32Array(checkRows.length * R * D);
+    checkRows.forEach((i, k) => data.set(emb.data.subarray(i * R * D, (i + 1) * R * D), k * R * D));
+    return exportSession(session, {
+      ...base,
+      model: { id: model.id, embeddingDim: model.embeddingDim, preprocessing: model.preprocessing },
+      checkImages: { images: { N: checkRows.length, R, D, data }, ids },
+    });
+  }
+  // The studio holds concept activations, not text embeddings, for this project: the export
+  // is activation-only (model.embeddingDim null) and its check starts from raw activations.
+  return exportSession(session, {
+    ...base,
+    model: { id: s.env.modelId || 'precomputed-activations', embeddingDim: null },
+    checkActivations: { raw: takeRows(ds.raw, checkRows), ids },
   });
 }
 

@@ -41,6 +41,45 @@ export function toSaved(s: StudioState): SavedStudioV2 | null {
 
 export type Restored = { dataset: Dataset; session: Session; boxes: Record<string, Box>; training: Training; ui: UiState; settings: ProjectSettings };
 
+const finiteF32 = (a: unknown): a is Float32Array => a instanceof Float32Array && a.every(Number.isFinite);
+
+/**
+ * The first problem with a dataset's image model, concept text and image embeddings (all
+ * optional) and the session's concept text, or null. A model needs M×D concept text; image
+ * embeddings need N×R×D numbers of the same D.
+ */
+export function embeddingProblem(ds: Dataset, sessionText: Dataset['conceptText']): string | null {
+  const m = ds.imageModel;
+  const D = m?.embeddingDim;
+  if (m != null) {
+    if (typeof m !== 'object' || typeof m.id !== 'string' || !m.id) return 'dataset.imageModel.id is not a model id';
+    if (!Number.isInteger(D) || D! <= 0) return `dataset.imageModel.embeddingDim is ${String(D)}, not a positive integer`;
+    const pp = m.preprocessing;
+    const three = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+    if (!pp || !(Number.isInteger(pp.size) && pp.size > 0) || !['center', 'none'].includes(pp.crop) || !three(pp.mean) || !three(pp.std)
+      || !['bicubic', 'bilinear', 'nearest'].includes(pp.resample) || typeof pp.padToSquare !== 'boolean') {
+      return 'dataset.imageModel.preprocessing is incomplete (size, crop, mean, std, resample, padToSquare)';
+    }
+  }
+  const mats: [string, Dataset['conceptText']][] = [['dataset.conceptText', ds.conceptText], ['session.state.conceptText', sessionText]];
+  for (const [what, t] of mats) {
+    if (t == null) continue;
+    if (!finiteF32(t.data)) return `${what} is not an array of finite float32 numbers`;
+    if (t.rows !== ds.M || !(t.cols > 0) || t.data.length !== t.rows * t.cols) return `${what} is ${t.rows}×${t.cols} (${t.data.length} values), expected ${ds.M}×D`;
+    if (D != null && t.cols !== D) return `${what} has ${t.cols} dimensions but the model ${m!.id} has ${D}`;
+  }
+  if (ds.conceptText && !m) return 'dataset.conceptText is there without dataset.imageModel';
+  const e = ds.imageEmbeddings;
+  if (e != null) {
+    if (D == null) return 'dataset.imageEmbeddings are there without dataset.imageModel';
+    if (!finiteF32(e.data)) return 'dataset.imageEmbeddings is not an array of finite float32 numbers';
+    if (e.D !== D || !Number.isInteger(e.R) || e.R < 1 || e.data.length !== ds.N * e.R * e.D) {
+      return `dataset.imageEmbeddings has ${e.data.length} values for ${ds.N} images × ${e.R} regions × ${e.D}, expected D = ${D}`;
+    }
+  }
+  return null;
+}
+
 /** Rebuild what `toSaved` wrote, or explain why not. */
 export function fromSaved(version: number, payload: unknown): Restored | { error: string } {
   if (version !== SAVE_VERSION) return { error: `saved project has version ${version}; this studio reads ${SAVE_VERSION}` };
@@ -60,6 +99,8 @@ export function fromSaved(version: number, payload: unknown): Restored | { error
   }
   const bad = st.ensemble ? ensembleShapeError(st.ensemble, C, M) : null;
   if (bad) return { error: `saved student does not fit the dataset: ${bad}` };
+  const emb = embeddingProblem(dataset, st.conceptText ?? null);
+  if (emb) return { error: `saved project: ${emb}` };
   const ui = { ...initialUi(), ...(p.ui ?? {}) };
   if (ui.cls >= C) ui.cls = 0;
   if (ui.image != null && ui.image >= dataset.N) ui.image = null;

@@ -19,7 +19,7 @@ export const DEFAULT_TRAINING: Training = { lambda: DEFAULT_LAMBDA, members: DEF
 /** Core's project state for a dataset and a student. */
 export function projectStateFor(ds: Dataset, ensemble: Ensemble | null, metrics: Metrics | null): ProjectState {
   const base = emptyProject(ds.classes.map((name) => ({ name })), ds.concepts.map((name) => ({ name })));
-  return { ...base, stats: ds.stats, ensemble, teacher: { kind: 'file', name: ds.teacherDescription }, metrics };
+  return { ...base, conceptText: ds.conceptText ?? null, stats: ds.stats, ensemble, teacher: { kind: 'file', name: ds.teacherDescription }, metrics };
 }
 
 /** A new session whose root holds the loaded student (the root is the "load" step). */

@@ -42,6 +42,18 @@ const datasetSchema = z.object({
   isTest: z.instanceof(Uint8Array),
   teacherDescription: z.string(),
   modelDescription: z.string(),
+  // Demo-style projects: the image model, the kept concepts' text embeddings and the image
+  // embeddings (shapes are checked against N, M and D by persistence's embeddingProblem).
+  imageModel: z.object({
+    id: z.string().min(1),
+    embeddingDim: int.min(1),
+    preprocessing: z.object({
+      size: int.min(1), crop: z.enum(['center', 'none']), mean: z.array(z.number()).length(3), std: z.array(z.number()).length(3),
+      resample: z.enum(['bicubic', 'bilinear', 'nearest']), padToSquare: z.boolean(),
+    }),
+  }).nullable().optional(),
+  conceptText: mat.nullable().optional(),
+  imageEmbeddings: z.object({ R: int.min(1), D: int.min(1), data: f32 }).nullable().optional(),
 });
 
 const payloadSchema = z.object({
@@ -101,6 +113,8 @@ export async function exportProjectZip(s: StudioState, generator = 'Concept Tuni
   const shapes = new Map<unknown, number[]>([[ds.raw.data, [ds.N, ds.M]], [ds.teacher.data, [ds.N, ds.C]], [ds.ahat, [ds.N, ds.M]]]);
   if (ds.bestRegion) shapes.set(ds.bestRegion, [ds.N, ds.M]);
   if (ds.sizes) shapes.set(ds.sizes, [ds.N, 2]);
+  if (ds.conceptText) shapes.set(ds.conceptText.data, [ds.conceptText.rows, ds.conceptText.cols]);
+  if (ds.imageEmbeddings) shapes.set(ds.imageEmbeddings.data, [ds.N, ds.imageEmbeddings.R, ds.imageEmbeddings.D]);
   return packProject({
     generator,
     payload: { dataset: { ...ds, thumbs: null }, session, boxes: s.boxes, training: s.training, settings: s.settings },

@@ -54,6 +54,29 @@ export interface Dataset {
   sets?: { names: string[]; of: Uint8Array };
   /** The corpus hygiene that chose `concepts` from a larger corpus (demo project), for the report. */
   hygiene?: CorpusHygiene;
+  /**
+   * The image model the activations were computed with, when the studio has it (demo project):
+   * with `conceptText` it makes the export self-sufficient and lets new images be scored.
+   */
+  imageModel?: ImageModel | null;
+  /** M×D text embeddings of `concepts` (same order); the session's conceptText at load. Absent/null = activation-only. */
+  conceptText?: Mat | null;
+  /** Image embeddings N×R×D (row-major, row 0 of each image = full image), for the export's check block. */
+  imageEmbeddings?: { R: number; D: number; data: Float32Array } | null;
+}
+
+/** An image encoder as the export describes it (exportV1 `model`, with a known embedding size). */
+export interface ImageModel {
+  id: string;
+  embeddingDim: number;
+  preprocessing: {
+    size: number;
+    crop: 'center' | 'none';
+    mean: number[];
+    std: number[];
+    resample: 'bicubic' | 'bilinear' | 'nearest';
+    padToSquare: boolean;
+  };
 }
 
 /** What corpus hygiene did before the student was fitted: the corpus, what it kept, why it dropped the rest. */
