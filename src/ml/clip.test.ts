@@ -1,5 +1,5 @@
 import { describe, it, expect, afterAll } from 'vitest';
-import { readFileSync, mkdtempSync, cpSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, cpSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClip, unloadAll, fillTemplate, normaliseRows, ClipLoadError, type ClipModel } from './clip.ts';
@@ -119,7 +119,9 @@ describe('self-check', () => {
     const tok = JSON.parse(readFileSync(tokPath, 'utf8'));
     tok.model.vocab = Object.fromEntries(Object.entries(tok.model.vocab).filter(([, id]) => (id as number) < 4));
     writeFileSync(tokPath, JSON.stringify(tok));
-    const err = await loadClip({ model: 'broken-clip', localModelPath: dir + '/' }).catch((e) => e);
+    const err = await loadClip({ model: 'broken-clip', localModelPath: dir + '/' })
+      .catch((e) => e)
+      .finally(() => rmSync(dir, { recursive: true, force: true }));
     expect(err).toBeInstanceOf(ClipSelfCheckError);
     expect(err.message).toMatch(/^Model "broken-clip" \(cpu\/fp32\) failed its self-check: the two test prompts have cosine 1\.0+, outside the sane range .* is the tokenizer right\?/);
   });
