@@ -224,10 +224,13 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
       const ds = s.dataset, M = ds.M, held = Array.from(ds.split.heldOut);
       const mis = held.filter((i) => s.live.pred[i] !== ds.teacherPred[i]).slice(0, 4);
       const pick = [...new Set([...held.slice(10, 16), ...mis])];
-      return pick.map((i) => ({ i, raw: Array.from(ds.raw.data.subarray(i * M, (i + 1) * M)), pred: s.live.pred[i] }));
-    })()`)) as { i: number; raw: number[]; pred: number }[];
+      // The file's input per image: its region embeddings when the project has them (the demo's CLIP), else raw activations.
+      const e = s.session.state.conceptText && ds.imageEmbeddings, K = e ? e.R * e.D : M;
+      const src = e ? e.data : ds.raw.data;
+      return pick.map((i) => ({ i, x: Array.from(src.subarray(i * K, (i + 1) * K)), pred: s.live.pred[i] }));
+    })()`)) as { i: number; x: number[]; pred: number }[];
     expect(rows.length).toBeGreaterThanOrEqual(6);
-    for (const r of rows) expect({ image: r.i, prediction: ref.predict(doc, r.raw).prediction }).toEqual({ image: r.i, prediction: r.pred });
+    for (const r of rows) expect({ image: r.i, prediction: ref.predict(doc, r.x).prediction }).toEqual({ image: r.i, prediction: r.pred });
     await p.context().close();
   });
 
@@ -245,11 +248,17 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     await fig.getByRole('checkbox').check();
     expect(await p.getByTestId('model-view-summary').innerText()).toMatch(/Padded to a square/);
     expect(await p.evaluate('window.__studio.getState().settings.padToSquare')).toBe(true);
-    // Apply to a folder: the synthetic project has no image model, and says so.
+    // Apply to a folder: a project without an image model says so; the demo (its own CLIP) scores
+    // the folder and lists the unreadable file.
     const folder = mkdtempSync(resolve(tmpdir(), 'apply-'));
     writeFileSync(resolve(folder, 'x.png'), Buffer.from([137, 80, 78, 71]));
+    const predictions = p.waitForEvent('download', { timeout: 60_000 }).catch(() => null);
     await p.getByLabel('Apply to a folder…').setInputFiles(folder);
-    expect(await p.getByTestId('apply-message').innerText()).toMatch(/no image model/);
+    await p.getByTestId('apply-message').filter({ hasText: /no image model|could not be read|failed/ }).waitFor({ timeout: 60_000 });
+    const applied = await p.getByTestId('apply-message').innerText();
+    expect(applied).toMatch(/no image model|0 images scored, 1 could not be read/);
+    // predictions.csv must not be mistaken for the project file below.
+    if (/could not be read/.test(applied)) expect((await predictions)?.suggestedFilename()).toBe('predictions.csv');
     await p.locator('#project').screenshot({ path: `${SHOTS}/view-project-apply.png` });
     // Whole project: export, damage, open (refused, nothing changes), open the good one.
     const steps = await historySteps(p);
