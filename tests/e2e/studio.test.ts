@@ -270,9 +270,13 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     expect(await alert.innerText()).toMatch(/^cut\.zip: /);
     expect(await historySteps(p)).toBe(steps);
     await p.screenshot({ path: `${SHOTS}/studio-project-import-error.png` });
+    // Switch to another project, then open the file: the exported project (and its settings) come back.
+    const name = JSON.stringify(await p.evaluate('window.__studio.getState().dataset.name'));
     await p.getByRole('button', { name: 'Synthetic project: 2,000' }).or(p.getByRole('button', { name: '2,000', exact: true })).first().click();
+    await p.waitForFunction(`window.__studio.getState().dataset.name !== ${name}`);
     await p.getByLabel('Open project file').setInputFiles({ name: 'project.zip', mimeType: 'application/zip', buffer: zip });
-    await p.waitForFunction(`Object.keys(window.__studio.getState().session.history.nodes).length === ${steps}`);
+    await p.waitForFunction(`window.__studio.getState().dataset.name === ${name}`);
+    expect(await historySteps(p)).toBe(steps);
     expect(await p.evaluate('window.__studio.getState().settings.padToSquare')).toBe(true);
     await p.context().close();
   });
