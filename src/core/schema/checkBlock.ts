@@ -9,6 +9,7 @@ import type { ConceptStats, LinearModel, Mat } from '../types.ts';
 import { softmax } from '../math/linalg.ts';
 import { conceptActivations, normaliseRows, type RegionEmbeddings } from '../concepts/activations.ts';
 import { SIGMA_FLOOR } from '../concepts/stats.ts';
+import { mcmScore, studentPrototypes } from '../ood/ood.ts';
 import { encodeF32, decodeF32, shortestFloat32 } from './numbers.ts';
 import { regionCount, type CheckImage, type StudentExportV1 } from './exportV1.ts';
 
@@ -59,38 +60,8 @@ function fullImage(images: RegionEmbeddings, i: number): Float32Array {
   return normaliseRows({ rows: 1, cols: D, data: data.slice(i * R * D, i * R * D + D) }).data;
 }
 
-/**
- * Student prototypes p_c = normalise(Σ_j (w_cj / σ_j) t_j) (METHODS §8): with raw concept
- * cosines, the linear student is this set of prototypes, so its OOD score follows edits.
- */
-export function studentPrototypes(student: LinearModel, conceptText: Mat, stats: ConceptStats): Mat {
-  const { C, M } = student;
-  const D = conceptText.cols;
-  const T = normaliseRows(conceptText).data;
-  const P = new Float32Array(C * D);
-  for (let c = 0; c < C; c++) {
-    for (let j = 0; j < M; j++) {
-      const g = student.W[c * M + j] / Math.max(SIGMA_FLOOR, stats.sigma[j]);
-      if (g !== 0) for (let d = 0; d < D; d++) P[c * D + d] += g * T[j * D + d];
-    }
-  }
-  return normaliseRows({ rows: C, cols: D, data: P });
-}
-
-/**
- * MCM score S(x) = max_c softmax_c(cos(x, p_c) / τ) for a normalised x.
- * TODO: switch to the shared OOD module (src/core/ood) once it exists; this is the 3-line
- * definition of METHODS §8 and is tested against its golden value.
- */
-export function mcmScore(x: Float32Array, prototypes: Mat, tau: number): number {
-  const P = normaliseRows(prototypes).data;
-  const cos = new Float64Array(prototypes.rows);
-  for (let c = 0; c < prototypes.rows; c++) cos[c] = dot(x, 0, P, c * prototypes.cols, prototypes.cols);
-  const p = softmax(cos, tau);
-  let m = 0;
-  for (let c = 0; c < p.length; c++) m = Math.max(m, p[c]);
-  return m;
-}
+// The OOD score lives in core/ood (one implementation); re-exported for the schema's users.
+export { studentPrototypes, mcmScore };
 
 /**
  * Per-image μ, σ under domain calibration: π = softmax(cos(x, t_d) / temperature),
