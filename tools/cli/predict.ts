@@ -94,7 +94,8 @@ export const predict: Command = {
   usage: USAGE,
   async run(argv) {
     const { values: v } = parse(argv, { student: { type: 'string' }, activations: { type: 'string' }, embeddings: { type: 'string' }, out: { type: 'string' } }, ['student']);
-    if (!v.activations === !v.embeddings) throw new CliError('give exactly one of --activations and --embeddings');
+    if (!v.activations && !v.embeddings) throw new CliError('missing --activations (or --embeddings)');
+    if (v.activations && v.embeddings) throw new CliError('give exactly one of --activations and --embeddings');
     const { doc, student } = readStudent(v.student!);
     const studentName = basename(v.student!);
     const classes = doc.classes.map((c) => c.name);
