@@ -16,19 +16,72 @@ export interface ImportPreview {
 
 const IMAGE = /\.(png|jpe?g|gif|bmp|webp)$/i;
 
-/** Parse "file,label" lines (header optional); returns basename → label. */
+/**
+ * Split CSV text into rows of fields (RFC 4180: quoted fields may hold commas, doubled quotes
+ * and line breaks; CRLF or LF; a leading byte-order mark is dropped). Returns the 1-based line
+ * each row starts on, or the line of an unterminated quote.
+ */
+export function splitCsv(text: string): { rows: { line: number; cells: string[] }[]; unterminatedAt: number | null } {
+  const t = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const rows: { line: number; cells: string[] }[] = [];
+  let cells: string[] = [];
+  let cell = '';
+  let line = 1;
+  let rowLine = 1;
+  let quoted = false;
+  let quoteLine = 0;
+  for (let i = 0; i < t.length; i++) {
+    const ch = t[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (t[i + 1] === '"') { cell += '"'; i++; } else quoted = false;
+      } else {
+        if (ch === '\n') line++;
+        cell += ch;
+      }
+    } else if (ch === '"' && cell.trim() === '') { quoted = true; quoteLine = line; cell = ''; }
+    else if (ch === ',') { cells.push(cell); cell = ''; }
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && t[i + 1] === '\n') i++;
+      cells.push(cell);
+      rows.push({ line: rowLine, cells });
+      cells = []; cell = '';
+      rowLine = ++line;
+    } else cell += ch;
+  }
+  if (quoted) return { rows, unterminatedAt: quoteLine };
+  if (cell !== '' || cells.length) { cells.push(cell); rows.push({ line: rowLine, cells }); }
+  return { rows: rows.filter((r) => r.cells.some((c) => c.trim() !== '')), unterminatedAt: null };
+}
+
+/**
+ * Parse "file,label" rows (header optional; quotes, BOM and CRLF as Excel writes them); returns
+ * basename → label. A file given two different labels is a problem (which one is right?).
+ */
 export function parseLabelsCsv(text: string): { labels: Map<string, string>; problems: string[] } {
   const labels = new Map<string, string>();
   const problems: string[] = [];
-  const lines = text.split(/\r?\n/).filter((l) => l.trim());
-  lines.forEach((line, k) => {
-    const cells = line.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
+  const firstLine = new Map<string, number>();
+  const { rows, unterminatedAt } = splitCsv(text);
+  if (unterminatedAt !== null) {
+    problems.push(`labels CSV line ${unterminatedAt}: a quote (") is never closed`);
+    return { labels, problems };
+  }
+  rows.forEach(({ line, cells: raw }, k) => {
+    const cells = raw.map((c) => c.trim());
     if (k === 0 && /^(file|filename|image|path|name)$/i.test(cells[0])) return;
     if (cells.length < 2 || !cells[0] || !cells[1]) {
-      problems.push(`labels CSV line ${k + 1}: expected "file,label", got "${line.slice(0, 60)}"`);
+      problems.push(`labels CSV line ${line}: expected "file,label", got "${raw.join(',').slice(0, 60)}"`);
       return;
     }
-    labels.set(cells[0].split('/').pop()!, cells[1]);
+    const base = cells[0].split('/').pop()!;
+    const had = labels.get(base);
+    if (had !== undefined && had !== cells[1]) {
+      problems.push(`labels CSV line ${line}: ${base} is listed more than once with different labels ("${had}" on line ${firstLine.get(base)}, "${cells[1]}" here)`);
+      return;
+    }
+    if (had === undefined) firstLine.set(base, line);
+    labels.set(base, cells[1]);
   });
   return { labels, problems };
 }
