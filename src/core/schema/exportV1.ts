@@ -33,7 +33,12 @@ export function describeValue(v: unknown): string {
   return `a ${typeof v === 'object' ? 'object' : typeof v}`.replace('a object', 'an object');
 }
 
-const finite = z.number({ error: (iss) => `expected a finite number, got ${describeValue(iss.input)}` });
+// Weights, statistics and metrics are float32 in the studio: a finite JSON number beyond the float32
+// range (1e300) would become Infinity when loaded, so it is refused here with its path.
+const FLOAT32_MAX = 3.4028234663852886e38;
+const finite = z
+  .number({ error: (iss) => `expected a finite number, got ${describeValue(iss.input)}` })
+  .refine((x) => Math.abs(x) <= FLOAT32_MAX, { error: (iss) => `${describeValue(iss.input)} is outside the float32 range (±3.4e38)` });
 const count = z.number().int().nonnegative();
 const nums = z.array(finite);
 const share = finite.min(0).max(1);
