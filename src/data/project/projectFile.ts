@@ -25,6 +25,8 @@ export interface ReadLimits {
   maxTotalBytes: number;
   maxEntries: number;
 }
+/** Deepest nesting of the payload (the studio writes ~10; deeper is hostile and would overflow the stack). */
+const MAX_DEPTH = 200;
 export const DEFAULT_LIMITS: ReadLimits = { maxTotalBytes: 1024 ** 3, maxEntries: 250_000 };
 
 type DType = 'f32' | 'f64' | 'i32' | 'u32' | 'u8';
@@ -196,7 +198,9 @@ export function unpackProject(bytes: Uint8Array, limits: ReadLimits = DEFAULT_LI
     return fail(problem ?? `the zip is damaged (${(e as Error).message})`);
   }
   if (problem) return fail(problem);
-  const mj = files['project.json'];
+  // Own entries only: a manifest naming 'constructor' or '__proto__' must not reach Object.prototype.
+  const entry = (name: string): Uint8Array | undefined => (Object.hasOwn(files, name) ? files[name] : undefined);
+  const mj = entry('project.json');
   if (!mj) return fail('project.json is missing: this is not a project file');
   let json: unknown;
   try {
@@ -218,7 +222,7 @@ export function unpackProject(bytes: Uint8Array, limits: ReadLimits = DEFAULT_LI
   for (let k = 0; k < m.arrays.length; k++) {
     const a = m.arrays[k];
     const where = `project.json arrays[${k}] (${a.path})`;
-    const data = files[a.path];
+    const data = entry(a.path);
     if (!data) return fail(`${where}: the file is missing from the zip`);
     const size = CTOR[a.dtype].BYTES_PER_ELEMENT;
     if (data.length !== a.length * size) return fail(`${where}: holds ${data.length} bytes but ${a.length} ${a.dtype} values need ${a.length * size}`);
@@ -231,9 +235,13 @@ export function unpackProject(bytes: Uint8Array, limits: ReadLimits = DEFAULT_LI
     arrays.push(arr);
   }
   let refError: string | null = null;
-  const decode = (v: unknown, path: string): unknown => {
+  const decode = (v: unknown, path: string, depth: number): unknown => {
     if (refError) return null;
-    if (Array.isArray(v)) return v.map((x, i) => decode(x, `${path}[${i}]`));
+    if (depth > MAX_DEPTH) {
+      refError = `project.json ${path.slice(0, 80)}…: nested more than ${MAX_DEPTH} levels deep; refusing the file`;
+      return null;
+    }
+    if (Array.isArray(v)) return v.map((x, i) => decode(x, `${path}[${i}]`, depth + 1));
     if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
       if ('$array' in o) {
@@ -245,12 +253,15 @@ export function unpackProject(bytes: Uint8Array, limits: ReadLimits = DEFAULT_LI
         return arrays[k];
       }
       const out: Record<string, unknown> = {};
-      for (const [key, x] of Object.entries(o)) out[key] = decode(x, path ? `${path}.${key}` : key);
+      // defineProperty: a "__proto__" key stays a plain key instead of replacing the prototype.
+      for (const [key, x] of Object.entries(o)) {
+        Object.defineProperty(out, key, { value: decode(x, path ? `${path}.${key}` : key, depth + 1), enumerable: true, writable: true, configurable: true });
+      }
       return out;
     }
     return v;
   };
-  const payload = decode(m.payload, 'payload');
+  const payload = decode(m.payload, 'payload', 0);
   if (refError) return fail(refError);
   let thumbs: (Thumbnail | null)[] | null = null;
   if (m.thumbs) {
@@ -258,7 +269,7 @@ export function unpackProject(bytes: Uint8Array, limits: ReadLimits = DEFAULT_LI
     for (let i = 0; i < m.thumbs.length; i++) {
       const p = m.thumbs[i];
       if (p == null) { thumbs.push(null); continue; }
-      const b = files[p];
+      const b = entry(p);
       if (!b) return fail(`project.json thumbs[${i}]: '${p}' is missing from the zip`);
       thumbs.push({ bytes: b, ext: p.split('.').pop() ?? 'bin' });
     }
