@@ -86,8 +86,10 @@ export const DEMO_SETS = ['distill', 'holdout', 'test', 'shifted', 'ood'];
 
 /** Parse labels.csv (id,file,set,condition,…) against the class list; a clear message on bad input. */
 export function parseDemoLabels(csv: string, classes: string[], base: string): Pick<DemoMeta, 'ids' | 'urls' | 'setNames' | 'setOf' | 'labels'> {
-  const lines = csv.split(/\r?\n/).filter((l) => l.trim());
-  const head = lines.shift()?.split(',') ?? [];
+  // Lines keep their numbers (blank ones are skipped, not renumbered); a BOM (Excel) is dropped.
+  const all = (csv.charCodeAt(0) === 0xfeff ? csv.slice(1) : csv).split(/\r?\n/).map((text, k) => ({ text, line: k + 1 }));
+  const lines = all.filter((l) => l.text.trim());
+  const head = lines.shift()?.text.split(',') ?? [];
   const col = (name: string) => {
     const k = head.indexOf(name);
     if (k < 0) throw new Error(`labels.csv: no "${name}" column (header: ${head.join(',')})`);
@@ -99,15 +101,21 @@ export function parseDemoLabels(csv: string, classes: string[], base: string): P
   const urls: string[] = [];
   const setOf = new Uint8Array(lines.length);
   const labels = new Int32Array(lines.length);
-  lines.forEach((line, i) => {
-    const f = line.split(',');
+  const seen = new Map<string, number>();
+  lines.forEach(({ text, line }, i) => {
+    const f = text.split(',');
+    if (f.length < head.length) throw new Error(`labels.csv line ${line}: expected ${head.length} fields (${head.join(',')}), got ${f.length}`);
+    if (!f[ci]) throw new Error(`labels.csv line ${line}: no id`);
+    if (!f[cf]) throw new Error(`labels.csv line ${line}: no file`);
+    if (seen.has(f[ci])) throw new Error(`labels.csv line ${line}: id "${f[ci]}" appears twice (first on line ${seen.get(f[ci])})`);
+    seen.set(f[ci], line);
     ids.push(f[ci]);
     urls.push(base + f[cf]);
     let s = setNames.indexOf(f[cs]);
     if (s < 0) s = setNames.push(f[cs]) - 1;
     setOf[i] = s;
     labels[i] = f[cc] ? classes.indexOf(f[cc]) : -1;
-    if (f[cc] && labels[i] < 0) throw new Error(`labels.csv line ${i + 2}: unknown condition "${f[cc]}"`);
+    if (f[cc] && labels[i] < 0) throw new Error(`labels.csv line ${line}: unknown condition "${f[cc]}"`);
   });
   return { ids, urls, setNames, setOf, labels };
 }
