@@ -162,6 +162,14 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
       scheduleSave();
       return;
     }
+    case 'oodSettings': {
+      const next = dispatch(session, { type: 'calibrationChange', ood: action.ood }, now);
+      if (next === session) return;
+      const o = action.ood;
+      set({ session: next, ui: { ...s.ui, announce: o ? `OOD threshold ${o.threshold.toFixed(3)} (${o.score === 'mcm' ? 'class prompts' : 'student prototypes'}).` : 'OOD flag off.' } });
+      scheduleSave();
+      return;
+    }
     case 'refit': {
       // Flips are measured against the head's predictions; the student and dataset may both change.
       const before = s.headPred;

@@ -209,6 +209,7 @@ export function buildDemoDataset(meta: DemoMeta, a: DemoArrays): Dataset {
     imageModel: a.imageModel ?? null,
     conceptText: a.imageModel ? selectRows(a.conceptEmb, Int32Array.from(kept)) : null,
     imageEmbeddings: a.imageModel && a.imageEmb ? { R: a.imageEmb.R, D: a.imageEmb.D, data: a.imageEmb.data } : null,
+    classText: a.imageModel ? a.classEmb : null,
   };
 }
 

@@ -44,6 +44,8 @@ export function buildStudentDocument(s: StudioState, generator = 'Concept Tuning
       ...base,
       model: { id: model.id, embeddingDim: model.embeddingDim, preprocessing: model.preprocessing },
       checkImages: { images: { N: checkRows.length, R, D, data }, ids },
+      // Class prompt embeddings: the 'mcm' OOD score of the export's ood block needs them.
+      classText: ds.classText && ds.classText.cols === D && ds.classText.rows === ds.C ? ds.classText : null,
     });
   }
   // The studio holds concept activations, not text embeddings, for this project: the export

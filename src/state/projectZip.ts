@@ -54,6 +54,7 @@ const datasetSchema = z.object({
   }).nullable().optional(),
   conceptText: mat.nullable().optional(),
   imageEmbeddings: z.object({ R: int.min(1), D: int.min(1), data: f32 }).nullable().optional(),
+  classText: mat.nullable().optional(),
 });
 
 const payloadSchema = z.object({
@@ -114,6 +115,7 @@ export async function exportProjectZip(s: StudioState, generator = 'Concept Tuni
   if (ds.bestRegion) shapes.set(ds.bestRegion, [ds.N, ds.M]);
   if (ds.sizes) shapes.set(ds.sizes, [ds.N, 2]);
   if (ds.conceptText) shapes.set(ds.conceptText.data, [ds.conceptText.rows, ds.conceptText.cols]);
+  if (ds.classText) shapes.set(ds.classText.data, [ds.classText.rows, ds.classText.cols]);
   if (ds.imageEmbeddings) shapes.set(ds.imageEmbeddings.data, [ds.N, ds.imageEmbeddings.R, ds.imageEmbeddings.D]);
   return packProject({
     generator,

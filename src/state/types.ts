@@ -63,6 +63,8 @@ export interface Dataset {
   conceptText?: Mat | null;
   /** Image embeddings N×R×D (row-major, row 0 of each image = full image), for the export's check block. */
   imageEmbeddings?: { R: number; D: number; data: Float32Array } | null;
+  /** C×D class prompt embeddings ("a photo of a {class}"), for the MCM OOD score (METHODS §8); absent/null = none. */
+  classText?: Mat | null;
 }
 
 /** An image encoder as the export describes it (exportV1 `model`, with a known embedding size). */
@@ -110,6 +112,8 @@ export interface Training {
 export type GalleryFilter =
   | { kind: 'all' }
   | { kind: 'misaligned' }
+  /** Images the OOD score flags (score < the recorded threshold λ). */
+  | { kind: 'unfamiliar' }
   /** Images of one named set (Dataset.sets). */
   | { kind: 'set'; set: number }
   /** Images whose prediction the node's change flipped (default: the head node). */

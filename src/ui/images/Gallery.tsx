@@ -1,7 +1,8 @@
-import { memo, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { studio, useStudio } from '../../state/useStudio.ts';
 import type { Dataset } from '../../state/types.ts';
 import { Thumb } from '../components/Thumb.tsx';
+import { unfamiliarFlags } from '../../state/ood.ts';
 
 const TILE_W = 96;
 const TILE_H = 112;
@@ -18,6 +19,9 @@ export function Gallery(props: { ds: Dataset; items: Int32Array; pred: Int32Arra
   // pred is mutated in place by every slider move: follow the live version here, so only the
   // gallery (and in it only the flipped tiles) re-renders, not the Images view around it.
   useStudio((s) => s.liveVersion);
+  // The OOD flag follows the recorded settings and (student score) the head student.
+  const session = useStudio((s) => s.session);
+  const flags = useMemo(() => unfamiliarFlags(ds, session), [ds, session]);
   const el = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ w: 400, h: 300 });
   const [scrollTop, setScrollTop] = useState(0);
@@ -67,7 +71,7 @@ export function Gallery(props: { ds: Dataset; items: Int32Array; pred: Int32Arra
       if (k >= items.length) break;
       const i = items[k];
       tiles.push(
-        <Tile key={i} i={i} k={k} t={ds.teacherPred[i]} s={pred[i]} y={ds.labels ? ds.labels[i] : -1} selected={i === selected}
+        <Tile key={i} i={i} k={k} t={ds.teacherPred[i]} s={pred[i]} y={ds.labels ? ds.labels[i] : -1} u={flags?.[i] === 1} selected={i === selected}
           left={4 + c * TILE_W} top={r * TILE_H} ds={ds} seed={seed} onPick={select} />,
       );
     }
@@ -83,7 +87,7 @@ export function Gallery(props: { ds: Dataset; items: Int32Array; pred: Int32Arra
 }
 
 interface TileProps {
-  i: number; k: number; t: number; s: number; y: number; selected: boolean; left: number; top: number;
+  i: number; k: number; t: number; s: number; y: number; u: boolean; selected: boolean; left: number; top: number;
   ds: Dataset; seed: number; onPick: (k: number) => void;
 }
 /**
@@ -91,14 +95,15 @@ interface TileProps {
  * values are equal, and it only moves with the layout), so a slider move re-renders just the
  * tiles whose student prediction flipped, not every tile in view.
  */
-const Tile = memo(function Tile({ i, k, t, s, y, selected, left, top, ds, seed, onPick }: TileProps) {
+const Tile = memo(function Tile({ i, k, t, s, y, u, selected, left, top, ds, seed, onPick }: TileProps) {
   const cls = ds.classes;
   return (
     <div id={`img-${i}`} role="option" aria-selected={selected} className={`tile${selected ? ' sel' : ''}`}
       style={{ left, top, width: TILE_W - 4 }}
-      title={`${ds.imageNames[i]} · teacher ${cls[t]} · student ${cls[s]}${y >= 0 ? ` · true ${cls[y]}` : ''}`}
+      title={`${ds.imageNames[i]} · teacher ${cls[t]} · student ${cls[s]}${y >= 0 ? ` · true ${cls[y]}` : ''}${u ? ' · unfamiliar (OOD score below the threshold)' : ''}`}
       onClick={() => onPick(k)}>
       <Thumb i={i} seed={seed} url={ds.thumbs?.[i]} size={THUMB} alt="" />
+      {u && <span className="ood-badge" aria-label="unfamiliar image">?</span>}
       <div className="badges" aria-label={`teacher ${cls[t]}, student ${cls[s]}${y >= 0 ? `, true ${cls[y]}` : ''}`}>
         <span>T {abbr(cls[t])}</span>
         <span className={s !== t ? 'mis' : ''}>S {abbr(cls[s])}</span>
@@ -106,7 +111,7 @@ const Tile = memo(function Tile({ i, k, t, s, y, selected, left, top, ds, seed, 
       </div>
     </div>
   );
-}, (a, b) => a.i === b.i && a.k === b.k && a.t === b.t && a.s === b.s && a.y === b.y && a.selected === b.selected
+}, (a, b) => a.i === b.i && a.k === b.k && a.t === b.t && a.s === b.s && a.y === b.y && a.u === b.u && a.selected === b.selected
   && a.left === b.left && a.top === b.top && a.ds === b.ds && a.seed === b.seed);
 
 function indexOf(a: Int32Array, v: number): number {

@@ -11,9 +11,10 @@ export function ImagesView() {
   const { live, filter, heldOutOnly, image } = useStudio(useShallow((s) => ({ live: s.live, filter: s.ui.filter, heldOutOnly: s.ui.heldOutOnly, image: s.ui.image })));
   // Only filters on the student's predictions follow every slider move; "all" and teacher/truth
   // filters keep the same items (and so the gallery keeps its tiles) for the whole drag.
-  const predDependent = filter.kind === 'misaligned' || filter.kind === 'flipped' || filter.kind === 'confusion' || (filter.kind === 'class' && filter.by === 'student');
+  const predDependent = filter.kind === 'misaligned' || filter.kind === 'unfamiliar' || filter.kind === 'flipped' || filter.kind === 'confusion' || (filter.kind === 'class' && filter.by === 'student');
   const version = useStudio((s) => (predDependent ? s.liveVersion : 0));
-  const head = useStudio((s) => (filter.kind === 'flipped' ? s.session?.history.head : null));
+  const head = useStudio((s) => (filter.kind === 'flipped' || filter.kind === 'unfamiliar' ? s.session?.history.head : null));
+  const canOod = useStudio((s) => s.session?.state.calibration.ood != null);
   const items = useMemo(() => filteredImages(studio(), filter, heldOutOnly),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [ds, live, filter, heldOutOnly, version, head]);
@@ -35,6 +36,7 @@ export function ImagesView() {
             <option value="all">all images</option>
             <option value="misaligned">misaligned (student ≠ teacher)</option>
             <option value="flipped">flipped by last change</option>
+            {canOod && <option value="unfamiliar">unfamiliar (OOD flag)</option>}
             {filter.kind === 'confusion' && <option value="confusion">confusion cell</option>}
             {ds.sets && (
               <optgroup label="image set">

@@ -1,5 +1,6 @@
 import type { GalleryFilter } from '../../state/types.ts';
 import type { StudioState } from '../../state/store.ts';
+import { unfamiliarFlags } from '../../state/ood.ts';
 
 /** Indices of the images a filter keeps, in dataset order. O(N). */
 export function filteredImages(s: StudioState, filter: GalleryFilter, heldOutOnly: boolean): Int32Array {
@@ -16,11 +17,13 @@ export function filteredImages(s: StudioState, filter: GalleryFilter, heldOutOnl
     for (const f of node?.flipped ?? []) if (!heldOutOnly || ds.isTest[f.image]) out[n++] = f.image;
     return out.slice(0, n);
   }
+  const flags = filter.kind === 'unfamiliar' ? unfamiliarFlags(ds, s.session ?? null) : null;
   for (let i = 0; i < N; i++) {
     if (heldOutOnly && !ds.isTest[i]) continue;
     let keep = true;
     switch (filter.kind) {
       case 'misaligned': keep = pred[i] !== ds.teacherPred[i]; break;
+      case 'unfamiliar': keep = flags !== null && flags[i] === 1; break;
       case 'set': keep = ds.sets?.of[i] === filter.set; break;
       case 'class': keep = (filter.by === 'student' ? pred[i] : filter.by === 'teacher' ? ds.teacherPred[i] : ds.labels?.[i] ?? -1) === filter.cls; break;
       case 'confusion': {
@@ -40,6 +43,7 @@ export function describeFilter(s: StudioState, f: GalleryFilter): string {
   switch (f.kind) {
     case 'all': return 'all images';
     case 'misaligned': return 'misaligned (student ≠ teacher)';
+    case 'unfamiliar': return 'unfamiliar (OOD score below the threshold)';
     case 'set': return `set: ${ds.sets?.names[f.set] ?? '?'}`;
     case 'flipped': {
       const h = s.session?.history;

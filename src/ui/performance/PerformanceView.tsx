@@ -3,6 +3,7 @@ import { studio, useStudio } from '../../state/useStudio.ts';
 import { nodeMetrics } from '../../state/project.ts';
 import { Panel } from '../components/Panel.tsx';
 import { ConfusionMatrix } from './ConfusionMatrix.tsx';
+import { OodPanel } from './OodPanel.tsx';
 
 function Delta({ now, before }: { now: number | null; before: number | null | undefined }) {
   if (now == null || before == null) return null;
@@ -60,6 +61,7 @@ export function PerformanceView() {
           <ConfusionMatrix matrix="truth" counts={m.confTruth} classes={ds.classes} rowName="truth" />
         </>
       )}
+      <OodPanel />
     </Panel>
   );
 }
