@@ -1,3 +1,4 @@
+import '../workers/zodJitless.ts'; // first: before any zod schema parses (CSP, see the file)
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';

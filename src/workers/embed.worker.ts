@@ -1,3 +1,4 @@
+import './zodJitless.ts'; // first: no CSP-violating eval probe from zod
 /** Embed worker entry: CLIP text and image embedding over Comlink (see embedApi.ts). */
 import { expose } from 'comlink';
 import { createEmbedApi, withTransfers } from './embedApi.ts';

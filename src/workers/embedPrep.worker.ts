@@ -1,3 +1,4 @@
+import './zodJitless.ts'; // first: no CSP-violating eval probe from zod
 /**
  * Helper worker of the embed worker: decodes and preprocesses batch k+1 while the embed worker's
  * model runs batch k (an onnxruntime-web run blocks its worker's thread, so the two cannot

@@ -1,3 +1,4 @@
+import './zodJitless.ts'; // first: no CSP-violating eval probe from zod
 /** Train worker entry: exposes distill and tune (see trainApi.ts) over Comlink. */
 import { expose } from 'comlink';
 import { createTrainApi } from './trainApi.ts';

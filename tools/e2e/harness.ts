@@ -64,7 +64,9 @@ export async function startHarness(opts: { skipBuild?: boolean } = {}): Promise<
     url,
     browser,
     async page({ width = 1440, height = 900, query = '' } = {}) {
-      const ctx = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
+      // bypassCSP: Playwright evaluates string predicates (waitForFunction('…')) with eval, which the
+      // served CSP forbids; tests/e2e/csp.test.ts checks the page under the real policy.
+      const ctx = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1, bypassCSP: true });
       const p = await ctx.newPage();
       p.on('pageerror', (e) => console.error('[page error]', e.message));
       await p.goto(url + query);

@@ -1,0 +1,60 @@
+/**
+ * Content-Security-Policy of the studio (README, "Serving the built app").
+ *
+ * Production (vite preview, and what a real server must send):
+ *  - script-src 'self' 'wasm-unsafe-eval': no inline script and no eval; WebAssembly
+ *    (onnxruntime-web) needs 'wasm-unsafe-eval', which allows compiling wasm and nothing else.
+ *  - worker-src 'self' blob:: the embed/train workers are same-origin files; onnxruntime-web may
+ *    start its threads from blob: URLs.
+ *  - connect-src 'self' + the Hugging Face hub: models are served from our origin (/models/);
+ *    the hub is only contacted when the user allows model downloads (clip.ts allowDownload). A
+ *    deployment that never downloads drops the hub hosts; one with a teacher URL adds its origin.
+ *  - img-src 'self' blob: data:: thumbnails are blob: URLs; small data: icons.
+ *  - style-src 'self': the built CSS is a file; React sets `style={…}` through the CSSOM, which
+ *    CSP does not restrict (only style attributes in markup and <style> elements are).
+ *  - object-src 'none', base-uri 'self', form-action 'self', frame-ancestors 'none'.
+ *
+ * Dev (vite dev server) is looser: HMR injects <style> elements and React Refresh an inline
+ * preamble script, and the HMR client talks over ws:. So dev adds 'unsafe-inline' to script-src
+ * and style-src and ws: to connect-src. Never serve the dev policy.
+ */
+export const MODEL_HUB_ORIGINS = ['https://huggingface.co', 'https://cdn-lfs.huggingface.co', 'https://*.hf.co'];
+
+export interface CspOptions {
+  /** Allow the model hub in connect-src (default true: downloads are an opt-in feature). */
+  allowModelHub?: boolean;
+  /** Extra connect-src origins, e.g. a user-configured teacher URL's origin. */
+  connect?: string[];
+  /** The looser dev-server policy. */
+  dev?: boolean;
+}
+
+export function contentSecurityPolicy(opts: CspOptions = {}): string {
+  const dev = !!opts.dev;
+  const connect = ["'self'", ...(opts.allowModelHub === false ? [] : MODEL_HUB_ORIGINS), ...(opts.connect ?? []), ...(dev ? ['ws:', 'wss:'] : [])];
+  const directives: [string, string[]][] = [
+    ['default-src', ["'self'"]],
+    ['script-src', ["'self'", "'wasm-unsafe-eval'", ...(dev ? ["'unsafe-inline'"] : [])]],
+    ['worker-src', ["'self'", 'blob:']],
+    ['connect-src', connect],
+    ['img-src', ["'self'", 'blob:', 'data:']],
+    ['style-src', ["'self'", ...(dev ? ["'unsafe-inline'"] : [])]],
+    ['font-src', ["'self'", 'data:']],
+    ['object-src', ["'none'"]],
+    ['base-uri', ["'self'"]],
+    ['form-action', ["'self'"]],
+    ['frame-ancestors', ["'none'"]],
+  ];
+  return directives.map(([k, v]) => `${k} ${v.join(' ')}`).join('; ');
+}
+
+/** Every header the studio needs: cross-origin isolation (threads) + CSP. */
+export function securityHeaders(opts: CspOptions = {}): Record<string, string> {
+  return {
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Embedder-Policy': 'require-corp',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': contentSecurityPolicy(opts),
+  };
+}
