@@ -59,7 +59,7 @@ export type StudioAction =
   | { type: 'relabel'; concept: number; name: string }
   /** A project setting for future embeddings (pad to square): saved and logged, the student is unchanged. */
   | { type: 'settings'; patch: Partial<Omit<import('./types.ts').ProjectSettings, 'log'>> }
-  /** The OOD flag's settings (score, τ, threshold λ): a recorded calibrationChange (threshold moves merge). */
+  /** The OOD flag's settings (score, τ, threshold λ): a recorded calibrationChange (the panel commits a threshold drag once, on release). */
   | { type: 'oodSettings'; ood: import('../core/project/index.ts').OodSettings | null }
   /** UI-only state: selection, filters, compare picks. Never recorded, never clears redo. */
   | { type: 'ui'; patch: Partial<UiState> };
@@ -80,7 +80,7 @@ export const CAPTURE: Record<StudioAction['type'], CaptureMode | 'navigate'> = {
   redo: 'navigate',
   relabel: 'recorded',
   settings: 'recorded',
-  oodSettings: 'merged',
+  oodSettings: 'recorded',
   ui: 'none',
 };
 

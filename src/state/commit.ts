@@ -163,6 +163,9 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
       return;
     }
     case 'oodSettings': {
+      const cur = session.state.calibration.ood;
+      const o0 = action.ood;
+      if (cur === o0 || (cur && o0 && cur.score === o0.score && cur.tau === o0.tau && cur.threshold === o0.threshold && cur.calibrationN === o0.calibrationN)) return;
       const next = dispatch(session, { type: 'calibrationChange', ood: action.ood }, now);
       if (next === session) return;
       const o = action.ood;

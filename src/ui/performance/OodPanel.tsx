@@ -47,6 +47,8 @@ export function OodPanel() {
   const ds = useStudio((s) => s.dataset);
   const session = useStudio((s) => s.session);
   const [view, setView] = useState<OodScoreKind | null>(null);
+  // A threshold drag is shown live and recorded once, on release (one provenance step per drag).
+  const [draft, setDraft] = useState<number | null>(null);
   const kinds = oodKinds(ds);
   const ood = session?.state.calibration.ood ?? null;
   const kind: OodScoreKind | null = view ?? ood?.score ?? kinds[0] ?? null;
@@ -70,12 +72,15 @@ export function OodPanel() {
   if (!ds || kinds.length === 0 || !kind || !data) return null;
   const active = ood && ood.score === kind ? ood : null;
   const def = defaultOodSettings(ds, session, kind);
-  const threshold = active?.threshold ?? def?.threshold ?? 0.5;
+  const threshold = draft ?? active?.threshold ?? def?.threshold ?? 0.5;
   const tpr = passRate(data.id, threshold);
   const fpr = data.oo ? passRate(data.oo, threshold) : null;
   let flagged = 0;
   for (const v of data.all) if (v < threshold) flagged++;
-  const set = (t: number) => def && studio().commit({ type: 'oodSettings', ood: { ...def, threshold: t } });
+  const release = () => {
+    if (draft != null && def) studio().commit({ type: 'oodSettings', ood: { ...def, threshold: draft } });
+    setDraft(null);
+  };
   const step = (data.hi - data.lo) / 500 || 0.001;
   return (
     <section className="ood-panel" aria-label="Unfamiliar images (OOD flag)">
@@ -92,7 +97,7 @@ export function OodPanel() {
       </p>
       <label className="row small" style={{ gap: 6 }}>λ
         <input type="range" aria-label="OOD threshold" min={data.lo} max={data.hi} step={step} value={threshold} style={{ flex: 1 }}
-          onChange={(e) => set(Number(e.target.value))} />
+          onChange={(e) => setDraft(Number(e.target.value))} onPointerUp={release} onKeyUp={release} onBlur={release} />
         <span className="num" data-testid="ood-threshold">{threshold.toFixed(3)}</span>
       </label>
       <p className="small" style={{ margin: '2px 0' }} data-testid="ood-rates">
