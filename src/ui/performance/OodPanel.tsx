@@ -11,8 +11,8 @@ const W = 320;
 const H = 86;
 
 const ci = (v: Interval, pct = false) => {
-  const f = (x: number) => (pct ? `${(100 * x).toFixed(1)} %` : x.toFixed(3));
-  return `${f(v.value)} [${f(v.lo)}, ${f(v.hi)}]`;
+  const f = (x: number) => (pct ? (100 * x).toFixed(1) : x.toFixed(3));
+  return `${f(v.value)}${pct ? ' %' : ''} (${f(v.lo)}–${f(v.hi)})`;
 };
 
 /** Overlaid ID / OOD score histograms with the threshold line. */
@@ -35,8 +35,8 @@ function Histogram({ id, ood, lo, hi, threshold }: { id: Float64Array; ood: Floa
       {ho && bars(ho, 'ood')}
       {bars(hi_, 'id')}
       <line x1={x} x2={x} y1={-4} y2={H} className="thr" />
-      <text x={0} y={H + 13} className="axis">{lo.toFixed(2)}</text>
-      <text x={W} y={H + 13} className="axis" textAnchor="end">{hi.toFixed(2)}</text>
+      <text x={0} y={H + 13} className="axis">{lo.toFixed(3)}</text>
+      <text x={W} y={H + 13} className="axis" textAnchor="end">{hi.toFixed(3)}</text>
       <text x={W / 2} y={H + 13} className="axis" textAnchor="middle">score S(x) (high = familiar)</text>
     </svg>
   );
@@ -118,10 +118,10 @@ export function OodPanel() {
       </p>
       {data.evals.some((x) => x.e) && (
         <table className="data" data-testid="ood-metrics">
-          <thead><tr><th scope="col">Score</th><th scope="col">AUROC [95 % CI]</th><th scope="col">FPR95 [95 % CI]</th></tr></thead>
+          <thead><tr><th scope="col">Score</th><th scope="col">AUROC (95 % CI)</th><th scope="col">FPR95 (95 % CI)</th></tr></thead>
           <tbody>
             {data.evals.map(({ k, e }) => e && (
-              <tr key={k}><td>{KIND_LABEL[k]}</td><td className="num">{ci(e.auroc)}</td><td className="num">{ci(e.fpr95, true)}</td></tr>
+              <tr key={k}><td>{KIND_LABEL[k]}</td><td className="num" style={{ whiteSpace: 'nowrap' }}>{ci(e.auroc)}</td><td className="num" style={{ whiteSpace: 'nowrap' }}>{ci(e.fpr95, true)}</td></tr>
             ))}
           </tbody>
         </table>
