@@ -10,10 +10,10 @@ const BINS = 30;
 const W = 320;
 const H = 86;
 
-const ci = (v: Interval, pct = false) => {
+function Ci({ v, pct = false }: { v: Interval; pct?: boolean }) {
   const f = (x: number) => (pct ? (100 * x).toFixed(1) : x.toFixed(3));
-  return `${f(v.value)}${pct ? ' %' : ''} (${f(v.lo)}–${f(v.hi)})`;
-};
+  return <td className="num">{f(v.value)}{pct ? ' %' : ''} <span className="small muted" style={{ whiteSpace: 'nowrap' }}>({f(v.lo)}–{f(v.hi)})</span></td>;
+}
 
 /** Overlaid ID / OOD score histograms with the threshold line. */
 function Histogram({ id, ood, lo, hi, threshold }: { id: Float64Array; ood: Float64Array | null; lo: number; hi: number; threshold: number }) {
@@ -121,7 +121,7 @@ export function OodPanel() {
           <thead><tr><th scope="col">Score</th><th scope="col">AUROC (95 % CI)</th><th scope="col">FPR95 (95 % CI)</th></tr></thead>
           <tbody>
             {data.evals.map(({ k, e }) => e && (
-              <tr key={k}><td>{KIND_LABEL[k]}</td><td className="num" style={{ whiteSpace: 'nowrap' }}>{ci(e.auroc)}</td><td className="num" style={{ whiteSpace: 'nowrap' }}>{ci(e.fpr95, true)}</td></tr>
+              <tr key={k}><td>{KIND_LABEL[k]}</td><Ci v={e.auroc} /><Ci v={e.fpr95} pct /></tr>
             ))}
           </tbody>
         </table>
