@@ -1,14 +1,14 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { serveModels } from './tools/vite/serveModels.ts';
-import { securityHeaders } from './tools/vite/csp.ts';
+import { cspMeta, securityHeaders } from './tools/vite/csp.ts';
 
 // Cross-origin isolation lets onnxruntime-web use threads (SharedArrayBuffer); the CSP locks the
 // page down (tools/vite/csp.ts). Anyone serving the built app must send the same headers
 // (README, "Serving the built app"). Dev gets a looser CSP that HMR can live with.
 
 export default defineConfig({
-  plugins: [react(), serveModels(import.meta.dirname)],
+  plugins: [react(), serveModels(import.meta.dirname), cspMeta()],
   worker: { format: 'es' },
   build: { target: 'esnext' },
   optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web'] },

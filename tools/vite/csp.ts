@@ -15,8 +15,9 @@
  *  - object-src 'none', base-uri 'self', form-action 'self', frame-ancestors 'none'.
  *
  * Dev (vite dev server) is looser: HMR injects <style> elements and React Refresh an inline
- * preamble script, and the HMR client talks over ws:. So dev adds 'unsafe-inline' to script-src
- * and style-src and ws: to connect-src. Never serve the dev policy.
+ * preamble script, the HMR client talks over ws:, and unbundled onnxruntime-web imports its
+ * wasm glue from a blob: URL. So dev adds 'unsafe-inline' and blob: to script-src,
+ * 'unsafe-inline' to style-src and ws: to connect-src. Never serve the dev policy.
  */
 export const MODEL_HUB_ORIGINS = ['https://huggingface.co', 'https://cdn-lfs.huggingface.co', 'https://*.hf.co'];
 
@@ -34,7 +35,7 @@ export function contentSecurityPolicy(opts: CspOptions = {}): string {
   const connect = ["'self'", ...(opts.allowModelHub === false ? [] : MODEL_HUB_ORIGINS), ...(opts.connect ?? []), ...(dev ? ['ws:', 'wss:'] : [])];
   const directives: [string, string[]][] = [
     ['default-src', ["'self'"]],
-    ['script-src', ["'self'", "'wasm-unsafe-eval'", ...(dev ? ["'unsafe-inline'"] : [])]],
+    ['script-src', ["'self'", "'wasm-unsafe-eval'", ...(dev ? ["'unsafe-inline'", 'blob:'] : [])]],
     ['worker-src', ["'self'", 'blob:']],
     ['connect-src', connect],
     ['img-src', ["'self'", 'blob:', 'data:']],
@@ -56,5 +57,20 @@ export function securityHeaders(opts: CspOptions = {}): Record<string, string> {
     'Cross-Origin-Resource-Policy': 'same-origin',
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': contentSecurityPolicy(opts),
+  };
+}
+
+/**
+ * Build-only fallback: the same policy as a <meta http-equiv> in dist/index.html, for hosts that
+ * cannot set headers (it cannot carry frame-ancestors, which browsers ignore — and warn about —
+ * in a meta tag; COOP/COEP have no meta form at all, so threads still need real headers). Not in
+ * dev: the strict policy would block the React Refresh inline preamble.
+ */
+export function cspMeta(opts: CspOptions = {}): import('vite').Plugin {
+  const policy = contentSecurityPolicy({ ...opts, dev: false }).split('; ').filter((d) => !d.startsWith('frame-ancestors')).join('; ');
+  return {
+    name: 'studio-csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: policy }, injectTo: 'head-prepend' }],
   };
 }
