@@ -44,4 +44,10 @@ describe('user text is rendered as text', () => {
     expect(contentSecurityPolicy({ allowModelHub: false })).toMatch(/connect-src 'self';/);
     expect(contentSecurityPolicy({ allowModelHub: false, connect: ['https://teacher.example'] })).toMatch(/connect-src 'self' https:\/\/teacher\.example;/);
   });
+
+  it('README "Serving the built app" gives servers the same policy as vite preview', () => {
+    const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Serving the built app'));
+    expect(section).toContain(`add_header Content-Security-Policy "${contentSecurityPolicy()}" always;`);
+  });
 });
