@@ -54,8 +54,9 @@ export function parseNpy(bytes: Uint8Array, name = 'the file'): NpyArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = bytes[6];
   if (major < 1 || major > 3) throw new NpyError(`${name}: unsupported .npy format version ${major}`);
-  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
+  if (bytes.length < headerStart) throw new NpyError(`${name} is truncated (the header runs past the end)`);
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (headerStart + headerLen > bytes.length) throw new NpyError(`${name} is truncated (the header runs past the end)`);
   let header = '';
   for (let i = headerStart; i < headerStart + headerLen; i++) header += String.fromCharCode(bytes[i]);
