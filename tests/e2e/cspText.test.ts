@@ -37,7 +37,7 @@ describe('user text is rendered as text', () => {
 
   it('the production policy has no unsafe-inline script, no eval, and locks connect/object/base', () => {
     const p = Object.fromEntries(contentSecurityPolicy().split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
-    expect(p['script-src']).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+    expect(p['script-src']).toEqual(["'self'", "'wasm-unsafe-eval'", 'blob:']);
     expect(p['style-src']).toEqual(["'self'"]);
     expect(p['object-src']).toEqual(["'none'"]);
     expect(p['connect-src'][0]).toBe("'self'");

@@ -2,8 +2,10 @@
  * Content-Security-Policy of the studio (README, "Serving the built app").
  *
  * Production (vite preview, and what a real server must send):
- *  - script-src 'self' 'wasm-unsafe-eval': no inline script and no eval; WebAssembly
- *    (onnxruntime-web) needs 'wasm-unsafe-eval', which allows compiling wasm and nothing else.
+ *  - script-src 'self' 'wasm-unsafe-eval' blob:: no inline script and no eval; WebAssembly
+ *    (onnxruntime-web) needs 'wasm-unsafe-eval', which allows compiling wasm and nothing else;
+ *    onnxruntime-web in the embed worker imports its wasm glue from a blob: URL it makes itself
+ *    (only code already running on our origin can create one).
  *  - worker-src 'self' blob:: the embed/train workers are same-origin files; onnxruntime-web may
  *    start its threads from blob: URLs.
  *  - connect-src 'self' + the Hugging Face hub: models are served from our origin (/models/);
@@ -15,9 +17,8 @@
  *  - object-src 'none', base-uri 'self', form-action 'self', frame-ancestors 'none'.
  *
  * Dev (vite dev server) is looser: HMR injects <style> elements and React Refresh an inline
- * preamble script, the HMR client talks over ws:, and unbundled onnxruntime-web imports its
- * wasm glue from a blob: URL. So dev adds 'unsafe-inline' and blob: to script-src,
- * 'unsafe-inline' to style-src and ws: to connect-src. Never serve the dev policy.
+ * preamble script, and the HMR client talks over ws:. So dev adds 'unsafe-inline' to script-src
+ * and style-src and ws: to connect-src. Never serve the dev policy.
  */
 export const MODEL_HUB_ORIGINS = ['https://huggingface.co', 'https://cdn-lfs.huggingface.co', 'https://*.hf.co'];
 
@@ -35,7 +36,7 @@ export function contentSecurityPolicy(opts: CspOptions = {}): string {
   const connect = ["'self'", ...(opts.allowModelHub === false ? [] : MODEL_HUB_ORIGINS), ...(opts.connect ?? []), ...(dev ? ['ws:', 'wss:'] : [])];
   const directives: [string, string[]][] = [
     ['default-src', ["'self'"]],
-    ['script-src', ["'self'", "'wasm-unsafe-eval'", ...(dev ? ["'unsafe-inline'", 'blob:'] : [])]],
+    ['script-src', ["'self'", "'wasm-unsafe-eval'", 'blob:', ...(dev ? ["'unsafe-inline'"] : [])]],
     ['worker-src', ["'self'", 'blob:']],
     ['connect-src', connect],
     ['img-src', ["'self'", 'blob:', 'data:']],
