@@ -39,7 +39,7 @@ export function HistoryView() {
   const tree = session.history;
   const shown = sel && tree.nodes[sel] ? sel : head;
   return (
-    <Panel id="history" title="History" flush style={{ flex: '45 1 0' }} sub={`${layout.nodes.length} steps`} tools={<UndoRedo />}>
+    <Panel id="history" title="History" flush style={{ flex: '45 1 0' }} sub={`${layout.nodes.length} step${layout.nodes.length === 1 ? '' : 's'}`} tools={<UndoRedo />}>
       <div className="tree" ref={scroller} style={{ flex: 1, overflow: 'auto', minHeight: 0 }}>
         <svg width={Math.max(layout.width, 200)} height={layout.height} role="tree" aria-label="Provenance tree">
           <defs><clipPath id="hist-clip"><rect x={-10} y={-12} width={COL - 14} height={24} /></clipPath></defs>
