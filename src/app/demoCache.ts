@@ -5,8 +5,7 @@
  * there but does not fit the demo's files.
  */
 import { loadDemoCache } from '../data/demo/cache.ts';
-import type { Mat } from '../core/types.ts';
-import { imageModelFromPreprocessor, type DemoArrays, type DemoMeta } from '../state/demoProject.ts';
+import { demoArraysFromCache, imageModelFromPreprocessor, type DemoArrays, type DemoMeta } from '../state/demoProject.ts';
 import type { ImageModel } from '../state/types.ts';
 
 const DIR = `${import.meta.env.BASE_URL}demo/cache/`;
@@ -25,42 +24,17 @@ async function bytes(file: string): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-/** Rows of A reordered so that row k is the row of image ids[k]. */
-function rowsById(A: Mat, from: string[], ids: string[]): Mat {
-  const at = new Map(from.map((id, i) => [id, i]));
-  const out = new Float32Array(ids.length * A.cols);
-  ids.forEach((id, k) => {
-    const i = at.get(id);
-    if (i == null) throw new Error(`the demo cache has no row for image ${id}: run npm run demo:prepare`);
-    out.set(A.data.subarray(i * A.cols, (i + 1) * A.cols), k * A.cols);
-  });
-  return { rows: ids.length, cols: A.cols, data: out };
-}
-
 export async function loadPreparedDemo(meta: DemoMeta): Promise<DemoArrays | null> {
   const r = await fetch(DIR + 'cache.json').catch(() => null);
   if (!r || !r.ok || !(r.headers.get('content-type') ?? '').includes('json')) return null;
   // Hashes are checked by `npm run demo:prepare` and the tests; shapes and values are checked here.
   const c = await loadDemoCache(await r.json(), bytes, { verifyHashes: false });
   const m = c.manifest;
-  if (m.classes.join('|') !== meta.classes.join('|')) throw new Error(`the demo cache has classes ${m.classes.join(', ')}, the demo ${meta.classes.join(', ')}`);
-  if (m.concepts.map((x) => x.name).join('|') !== meta.concepts.join('|')) throw new Error('the demo cache was made from another concept corpus: run npm run demo:prepare');
   // The model description is what makes the export self-sufficient; without it the demo still
   // opens, activation-only (and cannot score new images).
   const imageModel = await fetchImageModel(m.model.id, m.D, m.regions.pad).catch((e) => {
     console.warn('demo model description not available; the export will be activation-only:', e);
     return null;
   });
-  const ie = c.imageEmbeddings;
-  const emb = rowsById({ rows: ie.N, cols: ie.R * ie.D, data: ie.data }, m.imageIds, meta.ids);
-  return {
-    imageEmb: { N: meta.ids.length, R: ie.R, D: ie.D, data: emb.data },
-    imageModel,
-    conceptEmb: c.conceptEmbeddings,
-    classEmb: c.classEmbeddings,
-    raw: rowsById(c.activations, m.imageIds, meta.ids),
-    teacher: rowsById(c.teacherProbabilities, m.imageIds, meta.ids),
-    teacherDescription: 'Demo teacher (ONNX)',
-    modelDescription: `${m.model.id} (${m.model.device} · ${m.model.dtype}, prepared by npm run demo:prepare)`,
-  };
+  return demoArraysFromCache(meta, c, imageModel, `${m.model.id} (${m.model.device} · ${m.model.dtype}, prepared by npm run demo:prepare)`);
 }

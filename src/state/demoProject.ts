@@ -12,6 +12,7 @@ import { selectConcepts, standardise } from '../core/concepts/stats.ts';
 import { argmaxRows } from '../core/math/linalg.ts';
 import type { Engine, EngineOptions } from './engine.ts';
 import type { CorpusHygiene, Dataset, ImageModel, Training } from './types.ts';
+import type { DemoCache } from '../data/demo/cache.ts';
 import { DEFAULT_TRAINING } from './project.ts';
 
 /**
@@ -64,6 +65,40 @@ const RESAMPLE: Record<number, ImageModel['preprocessing']['resample']> = { 0: '
  * (CLIPImageProcessor: resize the shortest edge, centre crop, mean/std). `padToSquare`: whether
  * the embeddings were made from images padded to a square first.
  */
+/** Rows of A reordered so that row k is the row of image ids[k] (the cache's order → the demo's). */
+export function rowsById(A: Mat, from: string[], ids: string[]): Mat {
+  const at = new Map(from.map((id, i) => [id, i]));
+  const out = new Float32Array(ids.length * A.cols);
+  ids.forEach((id, k) => {
+    const i = at.get(id);
+    if (i == null) throw new Error(`the demo cache has no row for image ${id}: run npm run demo:prepare`);
+    out.set(A.data.subarray(i * A.cols, (i + 1) * A.cols), k * A.cols);
+  });
+  return { rows: ids.length, cols: A.cols, data: out };
+}
+
+/**
+ * The demo's arrays from the prepared cache (browser and Node read the files their own way):
+ * checked against the demo's classes and corpus, rows in the demo's order.
+ */
+export function demoArraysFromCache(meta: DemoMeta, c: DemoCache, imageModel: ImageModel | null, modelDescription: string): DemoArrays {
+  const m = c.manifest;
+  if (m.classes.join('|') !== meta.classes.join('|')) throw new Error(`the demo cache has classes ${m.classes.join(', ')}, the demo ${meta.classes.join(', ')}`);
+  if (m.concepts.map((x) => x.name).join('|') !== meta.concepts.join('|')) throw new Error('the demo cache was made from another concept corpus: run npm run demo:prepare');
+  const ie = c.imageEmbeddings;
+  const emb = rowsById({ rows: ie.N, cols: ie.R * ie.D, data: ie.data }, m.imageIds, meta.ids);
+  return {
+    imageEmb: { N: meta.ids.length, R: ie.R, D: ie.D, data: emb.data },
+    imageModel,
+    conceptEmb: c.conceptEmbeddings,
+    classEmb: c.classEmbeddings,
+    raw: rowsById(c.activations, m.imageIds, meta.ids),
+    teacher: rowsById(c.teacherProbabilities, m.imageIds, meta.ids),
+    teacherDescription: 'Demo teacher (ONNX)',
+    modelDescription,
+  };
+}
+
 export function imageModelFromPreprocessor(id: string, embeddingDim: number, cfg: Record<string, unknown>, padToSquare: boolean): ImageModel {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const side = (v: unknown) => num(v) ?? (v && typeof v === 'object' ? num((v as Record<string, unknown>).shortest_edge) ?? num((v as Record<string, unknown>).height) : null);

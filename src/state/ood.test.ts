@@ -4,50 +4,21 @@
  * the gallery filter, the student score following an edit, and the export's ood block with a
  * filled check block that the import's own verification accepts.
  */
+import { demoOnDisk, loadDemoFromDisk } from '../../tools/demo/demoFromDisk.ts';
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadDemoCache } from '../data/demo/cache.ts';
 import { parseStudentExport } from '../core/schema/parse.ts';
 import { createStudioStore, type StudioStore } from './store.ts';
-import { buildDemoDataset, distillDemo, imageModelFromPreprocessor, parseCorpus, parseDemoLabels, DEMO_TRAINING, type DemoArrays, type DemoMeta } from './demoProject.ts';
+import { buildDemoDataset, distillDemo, DEMO_TRAINING } from './demoProject.ts';
 import { inProcessEngine } from './engine.ts';
 import { exportStudentJson } from './exportStudent.ts';
 import { defaultOodSettings, oodEvaluation, oodKinds, oodRows, oodScores, pick, unfamiliarFlags } from './ood.ts';
 import { filteredImages } from '../ui/images/filter.ts';
 import { fromSaved, SAVE_VERSION, toSaved } from './persistence.ts';
-import type { Mat } from '../core/types.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
-const PUB = join(ROOT, 'public');
-const CACHE = join(PUB, 'demo/cache');
-const have = existsSync(join(CACHE, 'cache.json')) && existsSync(join(ROOT, 'models/demo-clip/preprocessor_config.json'));
-
-function rowsById(A: Mat, from: string[], ids: string[]): Mat {
-  const at = new Map(from.map((id, i) => [id, i]));
-  const out = new Float32Array(ids.length * A.cols);
-  ids.forEach((id, k) => out.set(A.data.subarray(at.get(id)! * A.cols, (at.get(id)! + 1) * A.cols), k * A.cols));
-  return { rows: ids.length, cols: A.cols, data: out };
-}
+const have = demoOnDisk;
 
 async function demoStore(): Promise<StudioStore> {
-  const ds = JSON.parse(readFileSync(join(PUB, 'demo/dataset.json'), 'utf8')) as { name: string; task: { classes: string[] } };
-  const classes = ds.task.classes;
-  const meta: DemoMeta = {
-    name: ds.name, classes, ...parseDemoLabels(readFileSync(join(PUB, 'demo/labels.csv'), 'utf8'), classes, '/demo/'),
-    corpusName: 'inspection.txt', concepts: parseCorpus(readFileSync(join(PUB, 'corpora/inspection.txt'), 'utf8')),
-  };
-  const c = await loadDemoCache(readFileSync(join(CACHE, 'cache.json'), 'utf8'), async (f) => new Uint8Array(readFileSync(join(CACHE, f))), { verifyHashes: false });
-  const m = c.manifest;
-  const cfg = JSON.parse(readFileSync(join(ROOT, 'models/demo-clip/preprocessor_config.json'), 'utf8')) as Record<string, unknown>;
-  const ie = c.imageEmbeddings;
-  const arrays: DemoArrays = {
-    conceptEmb: c.conceptEmbeddings, classEmb: c.classEmbeddings,
-    raw: rowsById(c.activations, m.imageIds, meta.ids), teacher: rowsById(c.teacherProbabilities, m.imageIds, meta.ids),
-    teacherDescription: 'Demo teacher (ONNX)', modelDescription: m.model.id,
-    imageEmb: { N: ie.N, R: ie.R, D: ie.D, data: rowsById({ rows: ie.N, cols: ie.R * ie.D, data: ie.data }, m.imageIds, meta.ids).data },
-    imageModel: imageModelFromPreprocessor(m.model.id, m.D, cfg, m.regions.pad),
-  };
+  const { meta, arrays } = await loadDemoFromDisk();
   const training = { ...DEMO_TRAINING, members: 3 };
   const r = await distillDemo(buildDemoDataset(meta, arrays), training, inProcessEngine, { signal: new AbortController().signal, token: { aborted: false }, onProgress: () => undefined });
   const store = createStudioStore();

@@ -6,51 +6,18 @@
  * against the 'ood' set, plus the share of each set flagged at the studio's default threshold
  * (95 % of holdout images pass). Uses the studio's own code (src/state, src/core/ood).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadDemoFromDisk } from './demoFromDisk.ts';
 import { parseArgs } from 'node:util';
-import { loadDemoCache } from '../../src/data/demo/cache.ts';
-import { buildDemoDataset, distillDemo, imageModelFromPreprocessor, parseCorpus, parseDemoLabels, DEMO_TRAINING, type DemoArrays, type DemoMeta } from '../../src/state/demoProject.ts';
+import { buildDemoDataset, distillDemo, DEMO_TRAINING } from '../../src/state/demoProject.ts';
 import { inProcessEngine } from '../../src/state/engine.ts';
 import { sessionFor } from '../../src/state/project.ts';
 import { oodScores, defaultOodSettings, pick } from '../../src/state/ood.ts';
 import { evaluateOod, passRate } from '../../src/core/ood/index.ts';
-import type { Mat } from '../../src/core/types.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
-const PUB = join(ROOT, 'public');
-const CACHE = join(PUB, 'demo/cache');
-
-function rowsById(A: Mat, from: string[], ids: string[]): Mat {
-  const at = new Map(from.map((id, i) => [id, i]));
-  const out = new Float32Array(ids.length * A.cols);
-  ids.forEach((id, k) => {
-    const i = at.get(id);
-    if (i == null) throw new Error(`the demo cache has no row for image ${id}: run npm run demo:prepare`);
-    out.set(A.data.subarray(i * A.cols, (i + 1) * A.cols), k * A.cols);
-  });
-  return { rows: ids.length, cols: A.cols, data: out };
-}
 
 async function main() {
   const { values: v } = parseArgs({ options: { members: { type: 'string' }, json: { type: 'boolean' } } });
-  const dsj = JSON.parse(readFileSync(join(PUB, 'demo/dataset.json'), 'utf8')) as { name: string; task: { classes: string[] } };
-  const classes = dsj.task.classes;
-  const meta: DemoMeta = {
-    name: dsj.name, classes, ...parseDemoLabels(readFileSync(join(PUB, 'demo/labels.csv'), 'utf8'), classes, '/demo/'),
-    corpusName: 'inspection.txt', concepts: parseCorpus(readFileSync(join(PUB, 'corpora/inspection.txt'), 'utf8')),
-  };
-  const c = await loadDemoCache(readFileSync(join(CACHE, 'cache.json'), 'utf8'), async (f) => new Uint8Array(readFileSync(join(CACHE, f))), { verifyHashes: false });
-  const m = c.manifest;
-  const cfg = JSON.parse(readFileSync(join(ROOT, `models/${m.model.id}/preprocessor_config.json`), 'utf8')) as Record<string, unknown>;
-  const ie = c.imageEmbeddings;
-  const arrays: DemoArrays = {
-    conceptEmb: c.conceptEmbeddings, classEmb: c.classEmbeddings,
-    raw: rowsById(c.activations, m.imageIds, meta.ids), teacher: rowsById(c.teacherProbabilities, m.imageIds, meta.ids),
-    teacherDescription: 'Demo teacher (ONNX)', modelDescription: m.model.id,
-    imageEmb: { N: ie.N, R: ie.R, D: ie.D, data: rowsById({ rows: ie.N, cols: ie.R * ie.D, data: ie.data }, m.imageIds, meta.ids).data },
-    imageModel: imageModelFromPreprocessor(m.model.id, m.D, cfg, m.regions.pad),
-  };
+  const { meta, arrays } = await loadDemoFromDisk();
   const ds0 = buildDemoDataset(meta, arrays);
   const training = { ...DEMO_TRAINING, members: Number(v.members ?? DEMO_TRAINING.members) };
   const r = await distillDemo(ds0, training, inProcessEngine, { signal: new AbortController().signal, token: { aborted: false }, onProgress: () => undefined });
