@@ -211,62 +211,9 @@ export function resizeCropped(img: RgbImage, width: number, height: number, resa
   return { width: w, height: h, data: out };
 }
 
-/** PIL `Image.resize((w, h), resample)` on an RGB image (BICUBIC by default). */
+/** PIL `Image.resize((w, h), resample)` on an RGB image (BICUBIC by default): the crop that keeps everything. */
 export function resizeBicubic(img: RgbImage, width: number, height: number, resample: 2 | 3 = 3): RgbImage {
-  let cur = img;
-  if (width !== cur.width) {
-    const { ksize, bounds, kk } = precomputeCoeffs(cur.width, width, resample);
-    const out = new Uint8Array(width * cur.height * 3);
-    const src = cur.data;
-    for (let y = 0; y < cur.height; y++) {
-      const row = y * cur.width * 3;
-      for (let xx = 0; xx < width; xx++) {
-        const xmin = bounds[xx * 2];
-        const n = bounds[xx * 2 + 1];
-        const kOff = xx * ksize;
-        let s0 = HALF, s1 = HALF, s2 = HALF;
-        for (let x = 0; x < n; x++) {
-          const w = kk[kOff + x];
-          const p = row + (xmin + x) * 3;
-          s0 += src[p] * w;
-          s1 += src[p + 1] * w;
-          s2 += src[p + 2] * w;
-        }
-        const o = (y * width + xx) * 3;
-        out[o] = clip8(s0);
-        out[o + 1] = clip8(s1);
-        out[o + 2] = clip8(s2);
-      }
-    }
-    cur = { width, height: cur.height, data: out };
-  }
-  if (height !== cur.height) {
-    const { ksize, bounds, kk } = precomputeCoeffs(cur.height, height, resample);
-    const W = cur.width;
-    const out = new Uint8Array(W * height * 3);
-    const src = cur.data;
-    for (let yy = 0; yy < height; yy++) {
-      const ymin = bounds[yy * 2];
-      const n = bounds[yy * 2 + 1];
-      const kOff = yy * ksize;
-      for (let x = 0; x < W; x++) {
-        let s0 = HALF, s1 = HALF, s2 = HALF;
-        for (let y = 0; y < n; y++) {
-          const w = kk[kOff + y];
-          const p = ((ymin + y) * W + x) * 3;
-          s0 += src[p] * w;
-          s1 += src[p + 1] * w;
-          s2 += src[p + 2] * w;
-        }
-        const o = (yy * W + x) * 3;
-        out[o] = clip8(s0);
-        out[o + 1] = clip8(s1);
-        out[o + 2] = clip8(s2);
-      }
-    }
-    cur = { width: W, height, data: out };
-  }
-  return cur === img ? { width: img.width, height: img.height, data: img.data.slice() } : cur;
+  return resizeCropped(img, width, height, resample, 0, 0, width, height);
 }
 
 // ---------------------------------------------------------------------------------------------
