@@ -1,10 +1,10 @@
 // The command line end to end on synthetic data, in-process (plus one real spawn of the bin).
+import { runCli } from '../../tests/support/runCli.ts';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { main } from './main.ts';
 import { writeNpy, parseNpy } from '../../src/core/io/npy.ts';
 import { syntheticProblem } from '../../src/core/student/synthetic.ts';
 import { parseStudentExport } from '../../src/core/schema/parse.ts';
@@ -14,22 +14,7 @@ const M = 12;
 const C = 3;
 const N = 500;
 
-/** Run a command in-process, capturing what it prints. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
+const run = runCli;
 
 const f = (name: string) => join(dir, name);
 

@@ -1,51 +1,24 @@
 // `concept-studio predict --embeddings`: predictions from image embeddings and the OOD flag of the export's ood block.
+import { randomModel, unitRows } from '../../tests/support/random.ts';
+import { runCli } from '../../tests/support/runCli.ts';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from './main.ts';
 import { writeNpy } from '../../src/core/io/npy.ts';
-import { mulberry32, randNormal } from '../../src/core/math/rng.ts';
 import { buildStudentExport, provenanceToJson, serializeStudentExport, type StudentExportInput } from '../../src/core/schema/build.ts';
 import { createSession, dispatch } from '../../src/core/project/session.ts';
 import { emptyProject } from '../../src/core/project/types.ts';
 import { conceptActivations } from '../../src/core/concepts/activations.ts';
 import { mcmScores, passThreshold, studentPrototypes } from '../../src/core/ood/ood.ts';
-import type { Ensemble, LinearModel, Mat } from '../../src/core/types.ts';
+import type { Ensemble } from '../../src/core/types.ts';
 
 const C = 3, M = 5, D = 8, N = 40;
 let dir: string;
 const f = (name: string) => join(dir, name);
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
-
-function unitRows(rows: number, cols: number, seed: number): Mat {
-  const rng = mulberry32(seed);
-  const data = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let d = 0; d < cols; d++) s += (data[r * cols + d] = randNormal(rng)) ** 2;
-    for (let d = 0; d < cols; d++) data[r * cols + d] /= Math.sqrt(s);
-  }
-  return { rows, cols, data };
-}
-function lm(seed: number): LinearModel {
-  const rng = mulberry32(seed);
-  return { W: Float32Array.from({ length: C * M }, () => randNormal(rng)), b: Float32Array.from({ length: C }, () => randNormal(rng) / 10), C, M };
-}
+const lm = (seed: number) => randomModel(C, M, seed);
+const run = runCli;
 
 const classText = unitRows(C, D, 6);
 const conceptText = unitRows(M, D, 7);

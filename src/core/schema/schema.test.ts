@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { randomModel, unitRows } from '../../../tests/support/random.ts';
 import fc from 'fast-check';
-import type { Ensemble, LinearModel, Mat } from '../types.ts';
+import type { Ensemble, LinearModel } from '../types.ts';
 import { mulberry32, randNormal } from '../math/rng.ts';
 import { createSession, dispatch } from '../project/session.ts';
 import { emptyProject } from '../project/types.ts';
@@ -16,20 +17,7 @@ const M = 4;
 const D = 8;
 const R = 5; // grid 4 = full image + 2×2
 
-function unitRows(rows: number, cols: number, seed: number): Mat {
-  const rng = mulberry32(seed);
-  const data = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let d = 0; d < cols; d++) s += (data[r * cols + d] = randNormal(rng)) ** 2;
-    for (let d = 0; d < cols; d++) data[r * cols + d] /= Math.sqrt(s);
-  }
-  return { rows, cols, data };
-}
-function lm(seed: number): LinearModel {
-  const rng = mulberry32(seed);
-  return { W: Float32Array.from({ length: C * M }, () => randNormal(rng)), b: Float32Array.from({ length: C }, () => randNormal(rng) / 10), C, M };
-}
+const lm = (seed: number) => randomModel(C, M, seed);
 
 function fixtureInput(): StudentExportInput {
   const ensemble: Ensemble = { served: lm(1), members: [lm(2), lm(3)], lo: lm(4).W, hi: lm(5).W };
