@@ -41,13 +41,15 @@ describe.skipIf(!have)('unfamiliar-image flag on the demo', () => {
     expect(e.auroc.value).toBeGreaterThan(0.85); // measured 0.930 (tools/demo/ood.ts)
     expect(e.auroc.lo).toBeLessThan(e.auroc.value);
 
-    // Not recorded yet: no flag, no filter, no ood block in the export.
-    expect(unfamiliarFlags(ds, s.session)).toBeNull();
-    expect(JSON.parse(exportStudentJson(s)).ood).toBeNull();
-
-    const steps = Object.keys(s.session!.history.nodes).length;
+    // The default flag is recorded in the load step itself: flags and the export's ood block from the start.
     const def = defaultOodSettings(ds, s.session, 'mcm')!;
     expect(def.calibrationN).toBe(300);
+    expect(s.session!.state.calibration.ood).toEqual(def);
+    expect(s.session!.history.root.calibration.ood).toEqual(def);
+    expect(unfamiliarFlags(ds, s.session)!.some((f) => f === 1)).toBe(true);
+    expect(JSON.parse(exportStudentJson(s)).ood.score).toBe('mcm');
+
+    const steps = Object.keys(s.session!.history.nodes).length;
     s.commit({ type: 'oodSettings', ood: { ...def, threshold: def.threshold + 0.01 } });
     s.commit({ type: 'oodSettings', ood: def });
     s.commit({ type: 'oodSettings', ood: { ...def } }); // same values: no step

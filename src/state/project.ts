@@ -12,6 +12,7 @@ import { emptyProject, type ProjectState, type Session } from '../core/project/i
 import { DEFAULT_LAMBDA } from '../core/student/fit.ts';
 import { DEFAULT_HOLDOUT, DEFAULT_MEMBERS } from '../core/pipeline/distill.ts';
 import type { Dataset, StudioMetrics, Training } from './types.ts';
+import { defaultOodSettings } from './ood.ts';
 
 /** The settings every refit in the studio uses (the worker's and the CLI's defaults). */
 export const DEFAULT_TRAINING: Training = { lambda: DEFAULT_LAMBDA, members: DEFAULT_MEMBERS, seed: 0, heldOutFraction: DEFAULT_HOLDOUT };
@@ -19,7 +20,11 @@ export const DEFAULT_TRAINING: Training = { lambda: DEFAULT_LAMBDA, members: DEF
 /** Core's project state for a dataset and a student. */
 export function projectStateFor(ds: Dataset, ensemble: Ensemble | null, metrics: Metrics | null): ProjectState {
   const base = emptyProject(ds.classes.map((name) => ({ name })), ds.concepts.map((name) => ({ name })));
-  return { ...base, conceptText: ds.conceptText ?? null, stats: ds.stats, ensemble, teacher: { kind: 'file', name: ds.teacherDescription }, metrics };
+  const state: ProjectState = { ...base, conceptText: ds.conceptText ?? null, stats: ds.stats, ensemble, teacher: { kind: 'file', name: ds.teacherDescription }, metrics };
+  // A dataset that can be scored for unfamiliar images starts with the default flag (95 % of
+  // held-out images pass), recorded in the load step, so badges and exports carry it from the start.
+  const ood = defaultOodSettings(ds, null, 'mcm');
+  return ood ? { ...state, calibration: { ...state.calibration, ood } } : state;
 }
 
 /** A new session whose root holds the loaded student (the root is the "load" step). */
