@@ -6,7 +6,7 @@
  */
 
 import type { ConceptStats, LinearModel, Mat } from '../types.ts';
-import { softmax } from '../math/linalg.ts';
+import { domainPosterior, joinDomains, mixStats } from '../calibration/domain.ts';
 import { conceptActivations, normaliseRows, type RegionEmbeddings } from '../concepts/activations.ts';
 import { SIGMA_FLOOR } from '../concepts/stats.ts';
 import { mcmScore, studentPrototypes } from '../ood/ood.ts';
@@ -65,29 +65,14 @@ export { studentPrototypes, mcmScore };
 
 /**
  * Per-image μ, σ under domain calibration: π = softmax(cos(x, t_d) / temperature),
- * μ_j(x) = Σ_d π_d μ_jd, σ likewise (floored). With mode 'off' the global stats are used.
- * TODO: switch to the calibration module's function when it lands (no src/core module yet).
+ * μ_j(x) = Σ_d π_d μ_jd, σ likewise (floored); core/calibration's functions. With mode 'off' the global stats are used.
  */
 function statsFor(x: Float32Array, stats: ConceptStats, domain: CheckDomain | null | undefined): ConceptStats {
   if (!domain || domain.mode === 'off' || domain.domains.length === 0) return stats;
-  const M = stats.mu.length;
   const D = x.length;
-  const T = normaliseRows({ rows: domain.domains.length, cols: D, data: concat(domain.domains.map((d) => d.textEmbedding)) }).data;
-  const cos = domain.domains.map((_, d) => dot(x, 0, T, d * D, D));
-  const pi = softmax(cos, domain.temperature);
-  const mu = new Float32Array(M);
-  const sigma = new Float32Array(M);
-  for (let j = 0; j < M; j++) {
-    let m = 0;
-    let s = 0;
-    for (let d = 0; d < pi.length; d++) {
-      m += pi[d] * domain.domains[d].mu[j];
-      s += pi[d] * domain.domains[d].sigma[j];
-    }
-    mu[j] = m;
-    sigma[j] = Math.max(SIGMA_FLOOR, s);
-  }
-  return { mu, sigma };
+  const text = { rows: domain.domains.length, cols: D, data: concat(domain.domains.map((d) => d.textEmbedding)) };
+  const pi = domainPosterior({ N: 1, R: 1, D, data: x }, text, domain.temperature).data;
+  return mixStats(pi, joinDomains(domain.domains));
 }
 
 function concat(parts: Float32Array[]): Float32Array {
