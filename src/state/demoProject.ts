@@ -186,10 +186,10 @@ export function checkDemoArrays(meta: DemoMeta, a: DemoArrays): void {
 }
 
 /** Corpus hygiene with the studio's defaults; the kept concept indices and the report. */
-export function demoHygiene(meta: DemoMeta, a: DemoArrays, trainRows: Int32Array): { kept: number[]; report: CorpusHygiene } {
+export function demoHygiene(meta: Pick<DemoMeta, 'concepts' | 'classes' | 'corpusName'>, a: Pick<DemoArrays, 'raw' | 'conceptEmb'> & { classEmb?: Mat | null }, trainRows: Int32Array): { kept: number[]; report: CorpusHygiene } {
   // Never-fires looks at the distillation images: the ones the student is fitted on.
   const acts = selectRows(a.raw, trainRows);
-  const r = conceptHygiene({ names: meta.concepts, conceptEmbeddings: a.conceptEmb, classEmbeddings: a.classEmb, activations: acts });
+  const r = conceptHygiene({ names: meta.concepts, conceptEmbeddings: a.conceptEmb, classEmbeddings: a.classEmb ?? undefined, activations: acts });
   return {
     kept: r.kept,
     report: {

@@ -86,6 +86,17 @@ export function parseLabelsCsv(text: string): { labels: Map<string, string>; pro
   return { labels, problems };
 }
 
+/**
+ * Paths with the leading folders every path shares removed (the folder the user picked, or a
+ * zip's single top folder), so that what is left starts at the class sub-folders.
+ */
+export function stripCommonRoot(paths: string[]): string[] {
+  const split = paths.map((p) => p.split('/').filter(Boolean));
+  let k = 0;
+  while (split.length && split.every((s) => s.length > k + 1 && s[k] === split[0][k])) k++;
+  return split.map((s) => s.slice(k).join('/'));
+}
+
 export function scanImport(files: ScannedFile[], source: ImportPreview['source'], csv?: string): ImportPreview {
   const counts = new Map<string, number>();
   const problems: string[] = [];
@@ -94,11 +105,14 @@ export function scanImport(files: ScannedFile[], source: ImportPreview['source']
   let unlabelled = 0;
   const fromCsv = csv != null ? parseLabelsCsv(csv) : null;
   if (fromCsv) problems.push(...fromCsv.problems.slice(0, 5));
+  const rel = stripCommonRoot(files.filter((f) => IMAGE.test(f.path)).map((f) => f.path));
+  let k = 0;
   for (const f of files) {
     if (!IMAGE.test(f.path)) { skipped++; continue; }
+    const relPath = rel[k++];
     if (f.size === 0) { problems.push(`${f.path} is empty`); skipped++; continue; }
     images++;
-    const parts = f.path.split('/').filter(Boolean);
+    const parts = relPath.split('/').filter(Boolean);
     const base = parts[parts.length - 1];
     const cls = fromCsv ? fromCsv.labels.get(base) : parts.length >= 2 ? parts[parts.length - 2] : undefined;
     if (!cls) { unlabelled++; continue; }
