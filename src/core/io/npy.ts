@@ -46,8 +46,18 @@ function half(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Parse a .npy file. `name` only serves the error messages. */
-export function parseNpy(bytes: Uint8Array, name = 'the file'): NpyArray {
+/** Where the values of a .npy file are and how to read them (everything checked but the values). */
+interface NpyLayout {
+  dtype: string;
+  shape: number[];
+  count: number;
+  dataStart: number;
+  reader: { size: number; get: (v: DataView, o: number) => number };
+  /** The element kind without byte order: 'f4', 'f8', 'i8', … */
+  kind: string;
+}
+
+function npyLayout(bytes: Uint8Array, name: string): NpyLayout {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new NpyError(`${name} is not a .npy file (it does not start with the NumPy magic bytes)`);
   }
@@ -87,9 +97,33 @@ export function parseNpy(bytes: Uint8Array, name = 'the file'): NpyArray {
   if (bytes.length - dataStart < expected) {
     throw new NpyError(`${name} is truncated: shape (${shape.join(', ')}) needs ${expected} bytes of data, found ${bytes.length - dataStart}`);
   }
+  return { dtype: descr, shape, count, dataStart, reader, kind };
+}
+
+/** Parse a .npy file. `name` only serves the error messages. */
+export function parseNpy(bytes: Uint8Array, name = 'the file'): NpyArray {
+  const { dtype, shape, count, dataStart, reader } = npyLayout(bytes, name);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = new Float64Array(count);
   for (let i = 0; i < count; i++) data[i] = reader.get(view, dataStart + i * reader.size);
-  return { dtype: descr, shape, data };
+  return { dtype, shape, data };
+}
+
+/**
+ * Parse a .npy file straight to float32, for large embedding files: float32 data is copied as
+ * is (no float64 intermediate: a 100k×5×512 file would need 2 GB as float64), other dtypes are
+ * converted value by value. `kind` says what the file held ('f2', 'f4', 'f8', 'i8', …).
+ */
+export function parseNpyFloat32(bytes: Uint8Array, name = 'the file'): { dtype: string; kind: string; shape: number[]; data: Float32Array } {
+  const { dtype, shape, count, dataStart, reader, kind } = npyLayout(bytes, name);
+  if (kind === 'f4') {
+    const copy = bytes.slice(dataStart, dataStart + count * 4);
+    return { dtype, kind, shape, data: new Float32Array(copy.buffer, 0, count) };
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const data = new Float32Array(count);
+  for (let i = 0; i < count; i++) data[i] = reader.get(view, dataStart + i * reader.size);
+  return { dtype, kind, shape, data };
 }
 
 /** Write a float32 or int32 array as a version-1 .npy file. */
