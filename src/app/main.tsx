@@ -5,9 +5,8 @@ import { App } from './App.tsx';
 import { createStudioStore } from '../state/store.ts';
 import { installStore } from '../state/useStudio.ts';
 import { makeSyntheticProject } from '../state/demoSynthetic.ts';
-import { fromSaved, SAVE_VERSION, toSaved } from '../state/persistence.ts';
 import { setEngine } from '../state/engine.ts';
-import { loadProjectRecord, saveProjectRecord } from '../data/persist/projectDb.ts';
+import { startAutosave } from './autosave.ts';
 import { MODELS } from '../ml/models.ts';
 import { chooseDevice } from '../ml/device.ts';
 import { workerEngine } from './engine.ts';
@@ -16,17 +15,15 @@ import { createEmbedClient, type EmbedClient } from '../workers/embedClient.ts';
 import { DEMO_MODEL, demoEmbedClient, openDemoProject, resumeDemoProject } from './demoProject.ts';
 import { setDemoOpener } from '../state/demoStatus.ts';
 
-const PROJECT = 'current';
 const params = new URLSearchParams(location.search);
 
 async function boot() {
-  const store = createStudioStore({
-    save: async (s) => {
-      const payload = toSaved(s);
-      if (payload) await saveProjectRecord(PROJECT, { version: SAVE_VERSION, savedAt: Date.now(), payload }).catch((e) => console.warn('autosave failed', e));
-    },
-  });
+  let save: ((s: ReturnType<typeof store.getState>) => Promise<void>) | null = null;
+  const store = createStudioStore({ save: (s) => save?.(s) });
   installStore(store);
+  // Autosave: one writer tab per project, quota errors reported (app/autosave.ts).
+  const autosave = startAutosave(store);
+  save = autosave.save;
   const st = store.getState();
   st.setEnv({
     models: MODELS.filter((m) => !m.hidden).map((m) => ({
@@ -54,20 +51,13 @@ async function boot() {
   const wantN = Number(params.get('synthetic') || 0);
   let restored = false;
   if (!wantN && !params.has('fresh') && !params.has('demo')) {
-    const rec = await loadProjectRecord(PROJECT).catch(() => null);
-    if (rec) {
-      const r = fromSaved(rec.version, rec.payload);
-      if ('error' in r) console.warn(`not restoring the saved project: ${r.error}`);
-      else {
-        st.commit({ type: 'hydrate', ...r });
-        restored = true;
-        if (r.dataset.source.kind === 'demo') resumeDemoProject();
-      }
-    }
+    restored = await autosave.restore(params.get('project')).catch(() => false);
+    if (restored && store.getState().dataset?.source.kind === 'demo') resumeDemoProject();
   }
   let openDemo = false;
   if (!restored && wantN) {
-    const { dataset, ensemble } = makeSyntheticProject({ seed: 7, N: wantN });
+    // `&concepts=M` sizes the corpus (benchmarks: a refit's cost grows with M).
+    const { dataset, ensemble } = makeSyntheticProject({ seed: 7, N: wantN, M: Number(params.get('concepts')) || undefined });
     st.commit({ type: 'load', dataset, ensemble, label: `Load ${dataset.name}` });
   } else if (!restored) openDemo = true;
   // Test and benchmark hook: the store, for reading numbers (not used by the app itself).

@@ -71,19 +71,31 @@ export type StudioStore = StoreApi<StudioState>;
 export interface StoreOptions {
   /** Called (debounced) after every commit with the new state; persistence plugs in here. */
   save?: (s: StudioState) => void | Promise<void>;
+  /** Quiet time before a save (default 600 ms). */
   saveDelayMs?: number;
+  /**
+   * Longest a committed change waits for its save while changes keep coming (a long drag):
+   * default 800 ms, so every change is on its way to IndexedDB within a second.
+   */
+  saveMaxWaitMs?: number;
 }
 
 export function createStudioStore(opts: StoreOptions = {}): StudioStore {
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the oldest change not yet handed to `save` was committed. */
+  let pendingSince: number | null = null;
   return createStore<StudioState>()((set, get, api) => {
     const scheduleSave = () => {
       if (!opts.save) return;
       if (timer) clearTimeout(timer);
+      const now = Date.now();
+      pendingSince ??= now;
+      const wait = Math.max(0, Math.min(opts.saveDelayMs ?? 600, pendingSince + (opts.saveMaxWaitMs ?? 800) - now));
       timer = setTimeout(() => {
         timer = null;
+        pendingSince = null;
         void opts.save?.(get());
-      }, opts.saveDelayMs ?? 600);
+      }, wait);
     };
     let settleTimer: ReturnType<typeof setTimeout> | null = null;
     const settle = () => {

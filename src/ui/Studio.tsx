@@ -10,6 +10,7 @@ import { ConceptsView } from './concepts/ConceptsView.tsx';
 import { ImagesView } from './images/ImagesView.tsx';
 import { CompareView } from './compare/CompareView.tsx';
 import { HistoryView } from './history/HistoryView.tsx';
+import { SaveBanner } from './components/SaveBanner.tsx';
 
 /** True when focus is in a field where Ctrl+Z means "undo my typing", not "undo a step". */
 function isTextField(el: Element | null): boolean {
@@ -151,6 +152,7 @@ export function Studio() {
         <ProjectFile />
         <StudentFile />
       </header>
+      <SaveBanner />
       <div className="sr-only" role="status" aria-live="polite" aria-atomic="true" data-testid="live-region">{announce}</div>
       <main className="columns">
         <div className="column">

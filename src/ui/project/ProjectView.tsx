@@ -1,12 +1,14 @@
 import { useState } from 'react';
 import { applyBlocker, applyToImages } from '../../state/applyFolder.ts';
 import { makeSyntheticProject } from '../../state/demoSynthetic.ts';
-import { scanImport, type ScannedFile } from '../../state/importScan.ts';
 import { studio, useShallow, useStudio } from '../../state/useStudio.ts';
 import { Panel } from '../components/Panel.tsx';
 import { JobsProgress } from '../components/Progress.tsx';
 import { CorpusSection } from './CorpusSection.tsx';
 import { DemoSection } from './DemoSection.tsx';
+import { OwnImagesSection, TeacherFiles } from './OwnImagesSection.tsx';
+import { HttpTeacherSection } from './HttpTeacherSection.tsx';
+import { SavedProjectsSection } from './SavedProjects.tsx';
 
 function newSynthetic(N: number) {
   const { dataset, ensemble } = makeSyntheticProject({ seed: 7, N });
@@ -64,12 +66,6 @@ function ApplySection() {
 
 function DatasetSection() {
   const ds = useStudio((s) => s.dataset);
-  const preview = useStudio((s) => s.ui.importPreview);
-  const set = studio().setUi;
-  const scan = (files: File[], source: 'folder' | 'files', csv?: string) => {
-    const list: ScannedFile[] = files.map((f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, size: f.size }));
-    set({ importPreview: scanImport(list, source, csv) });
-  };
   const counts = ds ? ds.classes.map((_, c) => {
     let n = 0;
     const ref = ds.labels ?? ds.teacherPred;
@@ -97,24 +93,7 @@ function DatasetSection() {
           </table>
         </>
       )}
-      <div className="row wrap" style={{ marginTop: 6 }}>
-        <FilePick label="Folder…" directory multiple onFiles={(f) => scan(f, 'folder')} />
-        <FilePick label="Zip…" accept=".zip" onFiles={(f) => set({ importPreview: { source: 'zip', images: 0, skipped: 0, classes: [], unlabelled: 0, problems: [`${f[0]?.name ?? 'zip'}: reading zips needs the dataset importer (not in this build yet)`] } })} />
-        <FilePick label="Files + labels CSV…" multiple accept="image/*,.csv" onFiles={async (f) => {
-          const csv = f.find((x) => x.name.toLowerCase().endsWith('.csv'));
-          scan(f.filter((x) => x !== csv), 'files', csv ? await csv.text() : undefined);
-        }} />
-      </div>
-      {preview && (
-        <div className="progress small" style={{ marginTop: 6 }} role="status">
-          <strong>Import preview ({preview.source}): {preview.images} images{preview.skipped ? `, ${preview.skipped} skipped` : ''}</strong>
-          {preview.classes.length > 0 && <span>{preview.classes.map(([c, n]) => `${c} ${n}`).join(' · ')}</span>}
-          {preview.unlabelled > 0 && <span>{preview.unlabelled} without a class</span>}
-          {preview.problems.map((p) => <span key={p} className="neg">{p}</span>)}
-          <span className="muted">Embedding your own images arrives with the embedding worker; the project below is unchanged.</span>
-          <button className="link" onClick={() => set({ importPreview: null })}>Dismiss</button>
-        </div>
-      )}
+      <OwnImagesSection />
       <ApplySection />
       <div className="row wrap" style={{ marginTop: 6 }}>
         <span className="small muted">Synthetic project:</span>
@@ -163,12 +142,13 @@ function TeacherSection() {
           <option value="zero-shot">CLIP zero-shot over class names</option>
           <option value="file">predictions file (CSV/JSON)</option>
           <option value="labels">ground-truth labels only</option>
+          <option value="http">web service (HTTP endpoint)</option>
         </select>
       </label>
-      {choice === 'onnx' && <div className="row wrap" style={{ marginTop: 4 }}><FilePick label="Model .onnx…" accept=".onnx" onFiles={() => studio().announce('ONNX teachers run at the next distillation once the teacher runner is available.')} /><FilePick label="Labels .txt…" accept=".txt" onFiles={() => undefined} /></div>}
-      {choice === 'file' && <div className="row" style={{ marginTop: 4 }}><FilePick label="Predictions file…" accept=".csv,.json" onFiles={() => studio().announce('Predictions files are read at the next distillation once the importer is available.')} /></div>}
+      <TeacherFiles choice={choice} />
       {choice === 'zero-shot' && <p className="small muted" style={{ margin: '4px 0 0' }}>Prompts: “a photo of a {'{class}'}”, softmax of cosines × 100.</p>}
       {choice === 'labels' && <p className="small muted" style={{ margin: '4px 0 0' }}>One-hot targets from the labels: the student becomes a plain concept bottleneck model.</p>}
+      {choice === 'http' && <HttpTeacherSection />}
     </>
   );
 }
@@ -199,6 +179,7 @@ export function ProjectView() {
         <summary><h3 style={{ display: 'inline' }}>Teacher</h3></summary>
         <TeacherSection />
       </details>
+      <SavedProjectsSection />
     </Panel>
   );
 }
