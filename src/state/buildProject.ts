@@ -64,10 +64,12 @@ export type OnnxTeacherRunner = (
   call: { signal?: AbortSignal },
 ) => Promise<{ labels: string[]; probs: Float32Array; errors: { id: string; message: string }[]; description: string }>;
 
-let embedderFor: ((modelId: string) => BuildEmbedder) | null = null;
+/** How the app makes an embedder: the model, whether images are padded to square, and whether a hub download was agreed to. */
+export type EmbedderFactory = (modelId: string, opts: { pad: boolean; allowDownload: boolean }) => BuildEmbedder;
+let embedderFor: EmbedderFactory | null = null;
 let onnxRunner: OnnxTeacherRunner | null = null;
 /** The app installs the embed worker here (one embedder per model id). */
-export function setBuildEmbedder(f: ((modelId: string) => BuildEmbedder) | null): void {
+export function setBuildEmbedder(f: EmbedderFactory | null): void {
   embedderFor = f;
 }
 /** The app installs the ONNX teacher worker here. */
@@ -85,6 +87,10 @@ export interface BuildCommon {
   engine?: Engine;
   /** Overrides the installed embedder (tests). */
   embedder?: BuildEmbedder | null;
+  /** Images were (or are to be) padded to a square instead of centre-cropped. */
+  pad?: boolean;
+  /** The user agreed to download a hub model. */
+  allowDownload?: boolean;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
 }
@@ -225,7 +231,7 @@ export async function buildProjectFromEmbeddings(input: EmbeddingsInput): Promis
     if (input.embedder) return (embedder = input.embedder);
     if (!input.modelId) throw new Error('no image model is chosen, so concept and class names cannot be embedded');
     if (!embedderFor) throw new Error('the image model is not available in this build');
-    return (embedder = embedderFor(input.modelId));
+    return (embedder = embedderFor(input.modelId, { pad: input.pad ?? false, allowDownload: input.allowDownload ?? false }));
   };
   const hasModel = input.embedder != null || (input.modelId != null && embedderFor != null);
 
@@ -332,7 +338,6 @@ export interface ImagesInput extends BuildCommon {
   /** A labels CSV ("file,label"); without it the class is the file's sub-folder. */
   labelsCsv?: { name: string; text: string } | null;
   grid?: 1 | 2 | 3;
-  pad?: boolean;
   /** Files read and embedded per step (bounds memory: only one chunk of bytes is held). */
   chunk?: number;
 }
@@ -356,7 +361,7 @@ export async function buildProjectFromImages(input: ImagesInput): Promise<BuildR
   if (!images.length) throw new Error('no images found (PNG, JPEG, GIF, BMP or WebP)');
   const { classes, classOf } = classesFor(images.map((f) => f.path), input.labelsCsv ?? null);
   if (!input.modelId && !input.embedder) throw new Error('choose an image model first (Project › Model)');
-  const embedder = input.embedder ?? (embedderFor ? embedderFor(input.modelId!) : null);
+  const embedder = input.embedder ?? (embedderFor ? embedderFor(input.modelId!, { pad: input.pad ?? false, allowDownload: input.allowDownload ?? false }) : null);
   if (!embedder) throw new Error('the image model is not available in this build');
   const teacher = input.teacher;
   if (teacher.kind === 'onnx' && !onnxRunner) throw new Error('the ONNX teacher runner is not available in this build');
