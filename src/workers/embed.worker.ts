@@ -4,6 +4,7 @@ import { expose } from 'comlink';
 import { createEmbedApi, withTransfers } from './embedApi.ts';
 import { configureBrowserRuntime } from '../ml/browserRuntime.ts';
 import { decodeImage, thumbnail, encodeJpeg } from '../data/images/index.ts';
+import { corrupt, type Corruption } from '../data/images/corrupt.ts';
 import { createPrepWorkerClient } from './embedPrepClient.ts';
 import { openEmbeddingCache, memoryEmbeddingCache, cacheKey, sha256Hex } from '../data/cache/index.ts';
 
@@ -18,6 +19,7 @@ const api = withTransfers(
     // Decode + preprocess in a helper worker, overlapping with the model run in this one.
     prepare: createPrepWorkerClient(),
     configureRuntime: configureBrowserRuntime,
+    corrupt: (img, spec) => corrupt(img, { ...spec, kind: spec.kind as Corruption }),
   }),
 );
 

@@ -12,6 +12,7 @@ import { transfer } from 'comlink';
 import { loadClip, type ClipModel, type ClipOptions } from '../ml/clip.ts';
 import { regionCount, type PreprocessConfig, type RegionOptions, type RgbImage } from '../ml/preprocess.ts';
 import { prepareBatch, type PreparedBatch } from './embedPrep.ts';
+import { shiftMethods, type ShiftSpec } from './embedShift.ts';
 
 export interface CacheLike {
   getMany(keys: string[]): Promise<(Float32Array | undefined)[]>;
@@ -32,6 +33,8 @@ export interface EmbedDeps {
   prepare?(files: EmbedFile[], cfg: PreprocessConfig, ropts: RegionOptions): Promise<PreparedBatch>;
   /** Runtime setup before the first model load (the browser's wasm paths and threads). */
   configureRuntime?(opts: { numThreads?: number }): void;
+  /** The shift simulator's corruptions (src/data/images/corrupt.ts); without it embedShifted refuses. */
+  corrupt?(img: RgbImage, spec: ShiftSpec): RgbImage;
 }
 
 export type EmbedLoadOptions = Omit<ClipOptions, 'onProgress'> & {
@@ -244,6 +247,9 @@ export function createEmbedApi(deps: EmbedDeps) {
       stats.imagesEmbedded += dims[0];
       return m.embedPixels(pixels, dims);
     },
+
+    /** Shift simulator: every file under every corruption, embedded (embedShift.ts). */
+    ...shiftMethods(current, deps),
 
     /** Counters, for tests and the UI ("no model call on a cache hit"). */
     stats() {

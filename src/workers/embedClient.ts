@@ -7,6 +7,7 @@
 import { proxy, transfer, type Remote } from 'comlink';
 import type { EmbedApi } from './embed.worker.ts';
 import type { EmbedFile, EmbedFilesOptions, EmbedFilesResult, EmbedLoadOptions, EmbedProgressCallback, ModelStatus } from './embedApi.ts';
+import type { EmbedShiftedOptions, EmbedShiftedResult, ShiftSpec } from './embedShift.ts';
 import { workerHandle, type Spawned } from './lifecycle.ts';
 import { CancelledError } from '../core/types.ts';
 
@@ -63,6 +64,10 @@ export function createEmbedClient(model: EmbedLoadOptions, spawn: () => Spawned 
       const own = files.map((f) => (f.bytes.byteOffset === 0 && f.bytes.byteLength === f.bytes.buffer.byteLength ? f : { id: f.id, bytes: f.bytes.slice() }));
       const buffers = [...new Set(own.map((f) => f.bytes.buffer as ArrayBuffer))];
       return call((api) => api.embedFiles(transfer(own, buffers), options, opts.onProgress && proxy(opts.onProgress)), opts.signal);
+    },
+    /** Shift simulator: each file under each corruption, embedded with the loaded model (bytes are copied). */
+    embedShifted(files: EmbedFile[], specs: ShiftSpec[], options: EmbedShiftedOptions = {}, opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<EmbedShiftedResult> {
+      return call((api) => api.embedShifted(files, specs, options, opts.onProgress && proxy(opts.onProgress)), opts.signal);
     },
     /** JPEG thumbnails (null for files that do not decode); needs no model, so it does not load one. */
     thumbnails(files: EmbedFile[], maxSide = 160): Promise<(Uint8Array | null)[]> {
