@@ -32,7 +32,7 @@ export interface UiState {
   /** Concepts the hygiene report dropped that the user chose to keep. */
   hygieneKept: number[];
   importPreview: import('./importScan.ts').ImportPreview | null;
-  teacherChoice: 'current' | 'onnx' | 'zero-shot' | 'file' | 'labels';
+  teacherChoice: 'current' | 'onnx' | 'zero-shot' | 'file' | 'labels' | 'http';
 }
 
 export type StudioAction =
@@ -50,7 +50,7 @@ export type StudioAction =
    * A refitted or imported student: the core project action carrying it (distill, tune,
    * importStudent), the tuning box it was fitted in, and a new split/standardisation if any.
    */
-  | { type: 'refit'; actions: Extract<ProjectAction, { type: 'distill' | 'tune' | 'importStudent' }>[]; box: Box; dataset?: Dataset }
+  | { type: 'refit'; actions: Extract<ProjectAction, { type: 'distill' | 'tune' | 'importStudent' | 'teacherChange' }>[]; box: Box; dataset?: Dataset }
   /** Restore an earlier node: a new node with that node's state; nothing is lost. */
   | { type: 'restore'; nodeId: string }
   | { type: 'undo' }

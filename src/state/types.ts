@@ -65,6 +65,12 @@ export interface Dataset {
   imageEmbeddings?: { R: number; D: number; data: Float32Array } | null;
   /** C×D class prompt embeddings ("a photo of a {class}"), for the MCM OOD score (METHODS §8); absent/null = none. */
   classText?: Mat | null;
+  /**
+   * Set while the teacher is a black-box HTTP endpoint (state/httpTeacher.ts): which images it
+   * answered, and the split and teacher rows from before, so a later run can ask the rest.
+   * `split` then holds answered images only.
+   */
+  httpTeacher?: { answered: Uint8Array; baseSplit: Split; baseTeacher: Mat } | null;
 }
 
 /** An image encoder as the export describes it (exportV1 `model`, with a known embedding size). */

@@ -115,8 +115,9 @@ export const createTuningSlice: StateCreator<StudioState, [], [], TuningSlice> =
       const r = await getEngine().distill(
         {
           raw: ds.raw, teacher: ds.teacher, labels: ds.labels ?? undefined, holdout: t.heldOutFraction, members: t.members, lambda: t.lambda, seed: t.seed,
-          // A dataset that ships its own sets (the demo) keeps its distill / held-out split.
-          ...(ds.source.kind === 'demo' ? { split: ds.split } : {}),
+          // A dataset that ships its own sets (the demo) keeps its distill / held-out split; so does an
+          // HTTP teacher's (answered images only).
+          ...(ds.source.kind === 'demo' || ds.httpTeacher ? { split: ds.split } : {}),
         },
         { signal: job.signal, token: job.token, onProgress: job.progress },
       );
