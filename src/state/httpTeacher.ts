@@ -80,6 +80,9 @@ export function httpBlocker(s: StudioState): string | null {
   const ds = s.dataset;
   if (!ds) return 'Open a project first.';
   if (!ds.thumbs || ds.source.kind === 'synthetic') return 'This project has no image files the studio could send (a synthetic project has only numbers). Open the demo or a project with images.';
+  // Imported projects keep small thumbnails (blob: URLs), not the original files: sending those
+  // would ask the teacher about different pictures than the user imported.
+  if (ds.thumbs.some((u) => /^(blob|data):/.test(u))) return 'The studio keeps only thumbnails of imported images, not the original files, so it cannot send them to a web service yet. The demo project can be used.';
   return null;
 }
 

@@ -22,6 +22,23 @@
  */
 export const MODEL_HUB_ORIGINS = ['https://huggingface.co', 'https://cdn-lfs.huggingface.co', 'https://*.hf.co'];
 
+/**
+ * Origins a black-box HTTP teacher may be reached at (METHODS §8), from the TEACHER_ORIGINS
+ * environment variable: origins separated by commas or spaces, e.g.
+ * `TEACHER_ORIGINS="https://classifier.example.org http://127.0.0.1:5000"`. The user types the
+ * teacher's URL in the studio, but a page's connect-src is fixed by whoever serves it, so the
+ * server must be told which teacher origins to allow. A bad entry stops the server with its reason.
+ */
+export function teacherOrigins(value: string | undefined): string[] {
+  const out: string[] = [];
+  for (const raw of (value ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const m = /^(https?):\/\/([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?\/?$/i.exec(raw);
+    if (!m) throw new Error(`TEACHER_ORIGINS: "${raw}" is not an origin like https://host or http://host:port (no path, no wildcard)`);
+    out.push(`${m[1].toLowerCase()}://${m[2].toLowerCase()}${m[3] ?? ''}`);
+  }
+  return [...new Set(out)];
+}
+
 export interface CspOptions {
   /** Allow the model hub in connect-src (default true: downloads are an opt-in feature). */
   allowModelHub?: boolean;
