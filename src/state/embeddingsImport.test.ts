@@ -1,0 +1,123 @@
+// @vitest-environment node
+// Precomputed embeddings → preview → project: through the real file checks and the real build
+// (buildProjectFromEmbeddings), with files written by the CLI's own .npy writer.
+import { describe, expect, it } from 'vitest';
+import { writeNpy } from '../core/io/npy.ts';
+import { mulberry32, randNormal } from '../core/math/rng.ts';
+import { buildFromEmbeddingImport, modelsFor, placeholderThumb, previewEmbeddingFiles, type KnownModel } from './embeddingsImport.ts';
+import type { BuildEmbedder } from './buildProject.ts';
+import { createStudioStore } from './store.ts';
+import { makeSyntheticProject } from './demoSynthetic.ts';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const KNOWN: KnownModel[] = [
+  { id: 'demo-clip', label: 'Demo CLIP (bundled)', dim: null },
+  { id: 'Xenova/clip-vit-base-patch32', label: 'CLIP ViT-B/32 (OpenAI)', dim: 512 },
+  { id: 'Xenova/clip-vit-base-patch16', label: 'CLIP ViT-B/16 (OpenAI)', dim: 512 },
+  { id: 'tiny-clip', label: 'Tiny CLIP test fixture', dim: 16, hidden: true },
+];
+const TRAINING = { lambda: 1e-4, members: 3, seed: 0, heldOutFraction: 0.25 };
+const CONCEPTS = ['red', 'blue', 'green', 'round', 'square', 'metal'];
+
+/** N images of 3 classes in 8-D: class c points along concept axis c, plus noise; concept j = axis j. */
+function files(N: number, opts: { withText: boolean; R?: number }) {
+  const R = opts.R ?? 1;
+  const rng = mulberry32(5);
+  const data = new Float32Array(N * R * 8);
+  const ids: string[] = [];
+  const cls = ['apple', 'sea', 'leaf'];
+  for (let i = 0; i < N; i++) {
+    ids.push(`${cls[i % 3]}/img${i}.png`);
+    for (let r = 0; r < R; r++) for (let d = 0; d < 8; d++) data[(i * R + r) * 8 + d] = 0.3 * randNormal(rng) + (d === i % 3 ? 2 : 0) + 0.3;
+  }
+  const text = new Float32Array(CONCEPTS.length * 8);
+  CONCEPTS.forEach((_, j) => (text[j * 8 + j] = 1));
+  return [
+    { name: 'emb.npy', bytes: writeNpy(data, R === 1 ? [N, 8] : [N, R, 8]) },
+    { name: 'emb.ids.txt', bytes: enc(ids.join('\n') + '\n') },
+    { name: 'concepts.txt', bytes: enc(CONCEPTS.join('\n')) },
+    ...(opts.withText ? [{ name: 'concepts.npy', bytes: writeNpy(text, [CONCEPTS.length, 8]) }] : []),
+  ];
+}
+
+describe('precomputed embeddings → project', () => {
+  it('preview: sizes, classes from the folders in the ids, notes (rows normalised), and the project built from them', async () => {
+    const p = await previewEmbeddingFiles(files(60, { withText: true, R: 5 }), KNOWN);
+    expect(p.problems).toEqual([]);
+    expect(p.imp && [p.imp.N, p.imp.R, p.imp.D]).toEqual([60, 5, 8]);
+    expect(p.classes).toEqual([['apple', 20], ['leaf', 20], ['sea', 20]]);
+    expect(p.unlabelled).toBe(0);
+    expect(p.notes.join()).toMatch(/300 embeddings of 300 were not unit length .* normalised them/);
+    expect(p.models).toEqual([]);
+    expect(p.modelNote).toMatch(/No model this studio knows gives 8-dimensional embeddings \(known sizes: 512\)/);
+
+    const store = createStudioStore();
+    const { dataset, ensemble } = makeSyntheticProject({ seed: 1, N: 40, M: 6 });
+    store.getState().commit({ type: 'load', dataset, ensemble, label: 'Load synthetic' });
+    const r = await buildFromEmbeddingImport(p.imp!, { name: 'imported', modelId: null, teacher: 'labels', corpus: null, training: TRAINING });
+    const ds = r.dataset;
+    expect([ds.N, ds.C, ds.classes, ds.regionGrid]).toEqual([60, 3, ['apple', 'leaf', 'sea'], 2]);
+    expect(ds.imageNames[0]).toBe('apple/img0.png');
+    expect(ds.source).toEqual({ kind: 'imported', name: 'imported' });
+    expect(ds.thumbs?.[0]).toBe(placeholderThumb('apple/img0.png'));
+    expect(ds.concepts).toEqual(expect.arrayContaining(['red', 'blue', 'green']));
+    // Activation-only (no model): the student still learns the classes from the concepts.
+    expect(ds.imageModel ?? null).toBe(null);
+    expect(r.metrics.accuracy).toBeGreaterThan(0.9);
+    store.getState().commit({ type: 'load', dataset: r.dataset, ensemble: r.ensemble, label: r.label });
+    expect(store.getState().dataset?.name).toBe('imported');
+  }, 60_000);
+
+  it('without concept text embeddings, the chosen model embeds the concept names (and refuses without one)', async () => {
+    const p = await previewEmbeddingFiles(files(30, { withText: false }), [...KNOWN, { id: 'eight', label: 'Eight-D model', dim: 8 }]);
+    expect(p.models.map((m) => m.id)).toEqual(['eight']);
+    expect(p.problems).toEqual([]);
+    await expect(buildFromEmbeddingImport(p.imp!, { name: 'x', modelId: null, teacher: 'labels', corpus: null })).rejects.toThrow(/the concepts need text embeddings: choose the model/);
+    const seen: string[][] = [];
+    const embedder: BuildEmbedder = {
+      async describe() { return { imageModel: null, description: 'stand-in' }; },
+      async embedTexts(ts) {
+        seen.push(ts);
+        const out = new Float32Array(ts.length * 8);
+        ts.forEach((t, i) => { const j = CONCEPTS.indexOf(t); out[i * 8 + (j >= 0 ? j : 7)] = 1; });
+        return out;
+      },
+      async embedFiles() { throw new Error('no images here'); },
+    };
+    const r = await buildFromEmbeddingImport(p.imp!, { name: 'x', modelId: 'eight', teacher: 'labels', corpus: null, embedder, training: TRAINING });
+    expect(seen[0]).toEqual(CONCEPTS);
+    expect(r.dataset.N).toBe(30);
+  }, 60_000);
+
+  it('refusals reach the preview as problems (nothing is built)', async () => {
+    const f = files(10, { withText: true });
+    f[1] = { name: 'emb.ids.txt', bytes: enc('a\nb\n') };
+    const p = await previewEmbeddingFiles(f, KNOWN);
+    expect(p.imp).toBe(null);
+    expect(p.problems).toEqual(['ids emb.ids.txt lists 2 ids but emb.npy has 10 rows']);
+    const one = files(6, { withText: true }).map((x) => (x.name === 'emb.ids.txt' ? { ...x, bytes: enc(Array.from({ length: 6 }, (_, i) => `ok/${i}.png\n`).join('')) } : x));
+    expect((await previewEmbeddingFiles(one, KNOWN)).problems.join()).toMatch(/No classes: the ids are not in class folders and no labels were given/);
+  });
+});
+
+describe('model for the concept names', () => {
+  it('the model a .meta.json names (registry id or model folder path), else the ones of size D', () => {
+    expect(modelsFor(16, '/home/me/models/tiny-clip', KNOWN).models.map((m) => m.id)).toEqual(['tiny-clip']);
+    expect(modelsFor(512, 'Xenova/clip-vit-base-patch16', KNOWN).models.map((m) => m.id)).toEqual(['Xenova/clip-vit-base-patch16']);
+    expect(modelsFor(768, 'Xenova/clip-vit-base-patch16', KNOWN).note).toMatch(/name CLIP ViT-B\/16 \(OpenAI\), but it gives 512-dimensional embeddings and these have 768/);
+    const many = modelsFor(512, null, KNOWN);
+    expect(many.models.map((m) => m.id)).toEqual(['Xenova/clip-vit-base-patch32', 'Xenova/clip-vit-base-patch16']);
+    expect(many.note).toMatch(/2 models give 512-dimensional embeddings: choose the one that made them/);
+    expect(modelsFor(16, null, KNOWN).models).toEqual([]); // test fixtures are not offered
+    expect(modelsFor(768, 'ViT-L/14', KNOWN).note).toMatch(/name the model "ViT-L\/14", which this studio does not know\. No model this studio knows gives 768/);
+  });
+
+  it('placeholder thumbnails carry the file name as escaped text, safe inside CSS url()', () => {
+    const t = placeholderThumb('a/<b>x(1)&"\'.png');
+    expect(t.startsWith('data:image/svg+xml,')).toBe(true);
+    expect(t).not.toMatch(/[()'"<>\s]/);
+    const svg = decodeURIComponent(t.slice('data:image/svg+xml,'.length));
+    expect(svg).toContain('&#60;b&#62;x(1)&#38;&#34;&#39;.png');
+    expect(svg).not.toContain('<b>');
+  });
+});
