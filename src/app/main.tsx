@@ -11,9 +11,9 @@ import { MODELS } from '../ml/models.ts';
 import { chooseDevice } from '../ml/device.ts';
 import { workerEngine } from './engine.ts';
 import { setEmbedder } from '../state/applyFolder.ts';
-import { createEmbedClient, type EmbedClient } from '../workers/embedClient.ts';
 import { DEMO_MODEL, demoEmbedClient, openDemoProject, resumeDemoProject } from './demoProject.ts';
 import { setDemoOpener } from '../state/demoStatus.ts';
+import { embedClientFor, installOwnImages } from './ownImages.ts';
 
 const params = new URLSearchParams(location.search);
 
@@ -37,13 +37,13 @@ async function boot() {
     st.setEnv({ engine: 'train worker (core pipeline, off the main thread)' });
   } else st.setEnv({ engine: 'main thread (core pipeline)' });
   // "Apply to a folder": the embed worker starts (and loads the model) only when first used.
-  let embed: EmbedClient | null = null;
   setEmbedder(async (files, o) => {
     // The demo project scores new images with the demo CLIP it was embedded with (one worker per page).
     if (o.model === DEMO_MODEL) return demoEmbedClient().embedFiles(files, { grid: o.grid, pad: o.pad });
-    embed ??= createEmbedClient({ model: o.model ?? store.getState().env.modelId, localModelPath: '/models/' });
-    return embed.embedFiles(files, { grid: o.grid, pad: o.pad });
+    // One worker per model: a project built from your own images scores with the model it was embedded with.
+    return embedClientFor(o.model ?? store.getState().env.modelId).embedFiles(files, { grid: o.grid, pad: o.pad });
   });
+  installOwnImages(); // "Build project" from your own images: embed + teacher workers
   void chooseDevice().then((d) => store.getState().setEnv({ device: d }), () => undefined);
 
   // A saved session comes back unless the URL asks for a fresh project: `?synthetic=N` (the
