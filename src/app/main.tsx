@@ -27,7 +27,7 @@ async function boot() {
   const st = store.getState();
   st.setEnv({
     models: MODELS.filter((m) => !m.hidden).map((m) => ({
-      id: m.id, label: m.label, source: m.source, goodFor: m.goodFor,
+      id: m.id, label: m.label, source: m.source, goodFor: m.goodFor, dim: m.dim,
       sizeMB: m.downloadMB.q8 ?? m.downloadMB.fp16 ?? m.downloadMB.fp32 ?? null,
     })),
     modelId: MODELS[0]?.id ?? '',

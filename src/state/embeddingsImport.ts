@@ -11,6 +11,7 @@
  */
 import { readEmbeddingImport, type EmbeddingImport, type InputFile } from '../data/project/embeddingImport.ts';
 import { parseLabelsCsv } from './importScan.ts';
+import { parseCorpus } from './demoProject.ts';
 import { buildProjectFromEmbeddings, type BuildEmbedder, type BuildResult, type TeacherChoice } from './buildProject.ts';
 import type { Engine } from './engine.ts';
 import type { Training } from './types.ts';
@@ -131,4 +132,11 @@ export async function buildFromEmbeddingImport(imp: EmbeddingImport, o: BuildFro
     onProgress: o.onProgress,
     signal: o.signal,
   });
+}
+
+/** The general-purpose corpus shipped with the studio (public/corpora/general.txt), for imports without a concept list. */
+export async function loadGeneralCorpus(base: string, fetchFn: typeof fetch = fetch): Promise<{ name: string; concepts: string[] }> {
+  const r = await fetchFn(`${base}corpora/general.txt`);
+  if (!r.ok) throw new Error(`the general concept corpus could not be loaded (HTTP ${r.status}); add a concept list (concepts.txt) to the files`);
+  return { name: 'general.txt', concepts: parseCorpus(await r.text()) };
 }

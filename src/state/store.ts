@@ -45,7 +45,8 @@ export interface ProjectSlice {
 
 /** What the app found about the machine and the model registry (state may not import ml/). */
 export interface EnvInfo {
-  models: { id: string; label: string; source: 'bundled' | 'hub'; sizeMB: number | null; goodFor: string }[];
+  /** `dim`: the embedding size D when the registry knows it (precomputed embeddings are matched to a model by it). */
+  models: { id: string; label: string; source: 'bundled' | 'hub'; sizeMB: number | null; goodFor: string; dim?: number | null }[];
   modelId: string;
   device: { device: string; dtype: string; reason: string } | null;
   engine: string;

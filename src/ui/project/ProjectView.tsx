@@ -6,6 +6,7 @@ import { Panel } from '../components/Panel.tsx';
 import { JobsProgress } from '../components/Progress.tsx';
 import { CorpusSection } from './CorpusSection.tsx';
 import { DemoSection } from './DemoSection.tsx';
+import { EmbeddingsImportSection } from './EmbeddingsImportSection.tsx';
 import { OwnImagesSection, TeacherFiles } from './OwnImagesSection.tsx';
 import { HttpTeacherSection } from './HttpTeacherSection.tsx';
 import { SavedProjectsSection } from './SavedProjects.tsx';
@@ -94,6 +95,7 @@ function DatasetSection() {
         </>
       )}
       <OwnImagesSection />
+      <EmbeddingsImportSection />
       <ApplySection />
       <div className="row wrap" style={{ marginTop: 6 }}>
         <span className="small muted">Synthetic project:</span>
