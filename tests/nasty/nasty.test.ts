@@ -19,7 +19,7 @@ const cases = loadCases();
 
 describe('nasty inputs: each refused cleanly and specifically', () => {
   it('the corpus covers every importer', () => {
-    expect(new Set(cases.map((c) => c.importer))).toEqual(new Set(['image', 'npy', 'student', 'projectZip', 'labelsCsv', 'demoLabelsCsv', 'teacher', 'demoCache']));
+    expect(new Set(cases.map((c) => c.importer))).toEqual(new Set(['image', 'npy', 'student', 'projectZip', 'labelsCsv', 'demoLabelsCsv', 'teacher', 'demoCache', 'embeddings']));
   });
   it.each(cases.map((c) => [c.file, c] as const))('%s', async (_f, c) => {
     const v = await judge(c);

@@ -17,6 +17,7 @@ import { parseLabelsCsv, scanImport } from '../../src/state/importScan.ts';
 import { parseDemoLabels } from '../../src/state/demoProject.ts';
 import { parseTeacherDescription, TeacherLoadError } from '../../src/ml/teacher.ts';
 import { parseDemoCacheManifest, DemoCacheError } from '../../src/data/demo/cache.ts';
+import { readEmbeddingImport } from '../../src/data/project/embeddingImport.ts';
 import { smallStore, NASTY, type NastyCase } from '../../tools/fixtures/makeNasty.ts';
 
 export { NASTY };
@@ -37,8 +38,17 @@ const own = (e: unknown, type: abstract new (...a: never[]) => Error): Outcome =
   e instanceof type ? { kind: 'refused', message: e.message, unchanged: true } : threw(e);
 
 /** The importer's answer: its own refusal → 'refused'; any other throw → 'threw'. */
-export async function runImporter(importer: string, bytes: Uint8Array, name: string): Promise<Outcome> {
+export async function runImporter(importer: string, bytes: Uint8Array, name: string, companions: { name: string; bytes: Uint8Array }[] = []): Promise<Outcome> {
   switch (importer) {
+    case 'embeddings': {
+      // Several files at once: the case's file plus its good companions. Refusals come back as { ok: false }.
+      try {
+        const r = await readEmbeddingImport([{ name, bytes }, ...companions], { parseLabels: parseLabelsCsv });
+        return r.ok ? { kind: 'accepted', detail: `${r.value.N}×${r.value.R}×${r.value.D}` } : { kind: 'refused', message: r.problems.join(' | '), unchanged: true };
+      } catch (e) {
+        return threw(e);
+      }
+    }
     case 'image':
       try { await decodeImage(bytes, name); return { kind: 'accepted' }; } catch (e) { return own(e, ImageDecodeError); }
     case 'npy':
@@ -89,7 +99,8 @@ export interface Verdict { c: NastyCase; outcome: Outcome; ok: boolean; why: str
 
 export async function judge(c: NastyCase): Promise<Verdict> {
   const bytes = new Uint8Array(readFileSync(resolve(NASTY, c.file)));
-  const outcome = await runImporter(c.importer, bytes, c.file.split('/').pop()!);
+  const companions = (c.with ?? []).map((f) => ({ name: f.split('/').pop()!, bytes: new Uint8Array(readFileSync(resolve(NASTY, f))) }));
+  const outcome = await runImporter(c.importer, bytes, c.file.split('/').pop()!, companions);
   if (c.accept) {
     return { c, outcome, ok: outcome.kind === 'accepted', why: outcome.kind === 'accepted' ? 'accepted' : `expected acceptance, got ${outcome.kind}: ${'message' in outcome ? outcome.message : ''}` };
   }
