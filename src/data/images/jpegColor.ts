@@ -2,6 +2,10 @@
  * The last steps of libjpeg-turbo's decoder, reproduced exactly: chroma "fancy" upsampling
  * (jdsample.c: h2v1, h1v2, h2v2 triangle filters, context rows repeated at the edges) and the
  * fixed-point YCbCr→RGB tables (jdcolor.c). Used by jpegDecoder.ts.
+ *
+ * Row by row: each output row reads full-resolution components straight from their planes and
+ * upsamples the others into one-row buffers, then converts into the RGB output — no full-size
+ * intermediate planes.
  */
 import type { RgbImage } from './types.ts';
 
@@ -11,6 +15,8 @@ export interface PlaneInfo {
   v: number;
   /** Blocks per line (MCU-padded): the plane's stride is bpl × 8. */
   bpl: number;
+  /** Decoded samples, stride bpl × 8. */
+  plane: Uint8ClampedArray;
 }
 
 // jdcolor.c build_ycc_rgb_table.
@@ -23,78 +29,104 @@ for (let i = 0; i < 256; i++) {
   CR_G[i] = -FIX(0.71414) * x;
   CB_G[i] = -FIX(0.34414) * x + 32768;
 }
-const clamp = (x: number) => (x < 0 ? 0 : x > 255 ? 255 : x);
 
-export function toRgb(comps: PlaneInfo[], planes: Uint8Array[], W: number, H: number, maxH: number, maxV: number, ycc: boolean): RgbImage {
-  const full = comps.map((c, i) => upsample(planes[i], c.bpl * 8, Math.ceil((W * c.h) / maxH), Math.ceil((H * c.v) / maxV), maxH / c.h, maxV / c.v, W, H));
+/** One component's source of output rows: its own plane (full resolution) or an upsampled row. */
+interface RowSource {
+  data: Uint8Array | Uint8ClampedArray;
+  /** Offset of output row y in `data`. */
+  offset(y: number): number;
+}
+
+function rowSource(c: PlaneInfo, W: number, H: number, maxH: number, maxV: number): RowSource {
+  const stride = c.bpl * 8;
+  const sx = maxH / c.h, sy = maxV / c.v;
+  if (sx === 1 && sy === 1) return { data: c.plane, offset: (y) => y * stride };
+  const w = Math.ceil((W * c.h) / maxH), h = Math.ceil((H * c.v) / maxV);
+  const line = new Uint8Array(Math.max(2 * w, W));
+  return { data: line, offset: (y) => (upsampleRow(c.plane, stride, w, h, sx, sy, W, y, line), 0) };
+}
+
+export function toRgb(comps: PlaneInfo[], W: number, H: number, maxH: number, maxV: number, ycc: boolean): RgbImage {
   const out = new Uint8Array(W * H * 3);
+  const o8 = new Uint8ClampedArray(out.buffer); // stores clamp to 0..255
+  const src = comps.map((c) => rowSource(c, W, H, maxH, maxV));
   if (comps.length === 1) {
-    for (let i = 0; i < W * H; i++) out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = full[0][i];
-  } else if (!ycc) {
-    for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = full[c][i];
+    const s = src[0];
+    for (let y = 0, o = 0; y < H; y++) {
+      const a = s.data, i0 = s.offset(y);
+      for (let x = 0; x < W; x++, o += 3) out[o] = out[o + 1] = out[o + 2] = a[i0 + x];
+    }
   } else {
-    const [Y, Cb, Cr] = full;
-    for (let i = 0; i < W * H; i++) {
-      const y = Y[i], b = Cb[i], r = Cr[i];
-      out[i * 3] = clamp(y + CR_R[r]);
-      out[i * 3 + 1] = clamp(y + ((CB_G[b] + CR_G[r]) >> 16));
-      out[i * 3 + 2] = clamp(y + CB_B[b]);
+    const [s0, s1, s2] = src;
+    for (let y = 0, o = 0; y < H; y++) {
+      const a = s0.data, b = s1.data, c = s2.data;
+      const ia = s0.offset(y), ib = s1.offset(y), ic = s2.offset(y);
+      if (!ycc) {
+        for (let x = 0; x < W; x++, o += 3) {
+          out[o] = a[ia + x];
+          out[o + 1] = b[ib + x];
+          out[o + 2] = c[ic + x];
+        }
+        continue;
+      }
+      for (let x = 0; x < W; x++, o += 3) {
+        const yv = a[ia + x], cb = b[ib + x], cr = c[ic + x];
+        o8[o] = yv + CR_R[cr];
+        o8[o + 1] = yv + ((CB_G[cb] + CR_G[cr]) >> 16);
+        o8[o + 2] = yv + CB_B[cb];
+      }
     }
   }
   return { width: W, height: H, data: out };
 }
 
 /**
- * A component plane (stride × rows, valid w × h) to W×H: libjpeg-turbo's h2v1/h1v2/h2v2 fancy
- * upsampling when the plane is wider than 2 samples, replication otherwise or for other factors.
- * Context rows beyond the edges repeat the first/last valid row.
+ * Output row y of a component plane (stride × rows, valid w × h) upsampled to W samples into
+ * `line`: libjpeg-turbo's h2v1/h1v2/h2v2 fancy upsampling (jinit_upsampler: h2 only when the
+ * plane is wider than 2 samples), replication for other factors. Context rows beyond the edges
+ * repeat the first/last valid row.
  */
-function upsample(plane: Uint8Array, stride: number, w: number, h: number, sx: number, sy: number, W: number, H: number): Uint8Array {
-  const out = new Uint8Array(W * H);
-  const rowOff = (y: number) => Math.min(Math.max(y, 0), h - 1) * stride;
-  const at = (x: number, y: number) => plane[rowOff(y) + x];
+function upsampleRow(plane: Uint8ClampedArray, stride: number, w: number, h: number, sx: number, sy: number, W: number, y: number, line: Uint8Array): void {
+  const rowOff = (r: number) => (r < 0 ? 0 : r > h - 1 ? h - 1 : r) * stride;
   const fancy = (sx === 1 && sy === 2) || (w > 2 && sx === 2 && (sy === 1 || sy === 2));
-  const line = new Uint8Array(Math.max(2 * w, W));
-  for (let y = 0; y < H; y++) {
-    if (!fancy) {
-      for (let x = 0; x < W; x++) out[y * W + x] = at(Math.floor(x / sx), Math.floor(y / sy));
-      continue;
-    }
-    if (sy === 1) {
-      const o = rowOff(y);
-      line[0] = plane[o];
-      line[1] = (plane[o] * 3 + plane[o + 1] + 2) >> 2;
-      for (let i = 1; i < w - 1; i++) {
-        const c = plane[o + i] * 3;
-        line[2 * i] = (c + plane[o + i - 1] + 1) >> 2;
-        line[2 * i + 1] = (c + plane[o + i + 1] + 2) >> 2;
-      }
-      line[2 * w - 2] = (plane[o + w - 1] * 3 + plane[o + w - 2] + 1) >> 2;
-      line[2 * w - 1] = plane[o + w - 1];
-    } else {
-      const yy = y >> 1;
-      const o0 = rowOff(yy);
-      const o1 = rowOff(y & 1 ? yy + 1 : yy - 1);
-      const col = (i: number) => plane[o0 + i] * 3 + plane[o1 + i];
-      if (sx === 1) {
-        const bias = y & 1 ? 2 : 1;
-        for (let i = 0; i < W; i++) line[i] = (col(i) + bias) >> 2;
-      } else {
-        let last = col(0), cur = last, next = col(1);
-        line[0] = (cur * 4 + 8) >> 4;
-        line[1] = (cur * 3 + next + 7) >> 4;
-        for (let i = 1; i < w - 1; i++) {
-          last = cur;
-          cur = next;
-          next = col(i + 1);
-          line[2 * i] = (cur * 3 + last + 8) >> 4;
-          line[2 * i + 1] = (cur * 3 + next + 7) >> 4;
-        }
-        line[2 * w - 2] = (next * 3 + cur + 8) >> 4;
-        line[2 * w - 1] = (next * 4 + 7) >> 4;
-      }
-    }
-    out.set(line.subarray(0, W), y * W);
+  if (!fancy) {
+    const o = rowOff(Math.floor(y / sy));
+    for (let x = 0; x < W; x++) line[x] = plane[o + Math.floor(x / sx)];
+    return;
   }
-  return out;
+  if (sy === 1) {
+    const o = rowOff(y);
+    line[0] = plane[o];
+    line[1] = (plane[o] * 3 + plane[o + 1] + 2) >> 2;
+    for (let i = 1; i < w - 1; i++) {
+      const c = plane[o + i] * 3;
+      line[2 * i] = (c + plane[o + i - 1] + 1) >> 2;
+      line[2 * i + 1] = (c + plane[o + i + 1] + 2) >> 2;
+    }
+    line[2 * w - 2] = (plane[o + w - 1] * 3 + plane[o + w - 2] + 1) >> 2;
+    line[2 * w - 1] = plane[o + w - 1];
+    return;
+  }
+  // Vertical triangle filter: 3 × the nearer row + the farther one.
+  const yy = y >> 1;
+  const o0 = rowOff(yy);
+  const o1 = rowOff(y & 1 ? yy + 1 : yy - 1);
+  if (sx === 1) {
+    const bias = y & 1 ? 2 : 1;
+    for (let i = 0; i < W; i++) line[i] = (plane[o0 + i] * 3 + plane[o1 + i] + bias) >> 2;
+    return;
+  }
+  let cur = plane[o0] * 3 + plane[o1];
+  let next = plane[o0 + 1] * 3 + plane[o1 + 1];
+  line[0] = (cur * 4 + 8) >> 4;
+  line[1] = (cur * 3 + next + 7) >> 4;
+  for (let i = 1; i < w - 1; i++) {
+    const last = cur;
+    cur = next;
+    next = plane[o0 + i + 1] * 3 + plane[o1 + i + 1];
+    line[2 * i] = (cur * 3 + last + 8) >> 4;
+    line[2 * i + 1] = (cur * 3 + next + 7) >> 4;
+  }
+  line[2 * w - 2] = (next * 3 + cur + 8) >> 4;
+  line[2 * w - 1] = (next * 4 + 7) >> 4;
 }

@@ -1,126 +1,94 @@
 /**
  * A baseline + progressive Huffman JPEG decoder that reproduces libjpeg-turbo with its default
- * settings (what PIL uses): the "islow" integer IDCT (jidctint.c, 13-bit constants, two passes),
- * chroma "fancy" upsampling (jdsample.c) and the fixed-point YCbCr→RGB tables (jdcolor.c), so
- * decoded pixels equal PIL's. Written from the JPEG standard (ITU T.81) and libjpeg's documented
- * arithmetic. 8-bit precision, 1 or 3 components; anything else (CMYK, 12-bit, arithmetic
- * coding, lossless) throws UnsupportedJpeg and the caller falls back to jpeg-js.
+ * settings (what PIL uses): the "islow" integer IDCT (jpegIdct.ts), chroma "fancy" upsampling
+ * and the fixed-point YCbCr→RGB tables (jpegColor.ts), so decoded pixels equal PIL's. Written
+ * from the JPEG standard (ITU T.81) and libjpeg's documented arithmetic. 8-bit precision, 1 or 3
+ * components; anything else (CMYK, 12-bit, arithmetic coding, lossless) throws UnsupportedJpeg
+ * and the caller falls back to jpeg-js.
+ *
+ * Speed (tools/bench/decode.ts): baseline scans are decoded block by block straight into the
+ * component planes (Huffman → dequantise → IDCT, no coefficient storage), with the bit reader in
+ * local variables and 9-bit lookahead tables that also resolve short AC codes together with
+ * their value bits; progressive scans keep coefficients (Int16, as libjpeg's JCOEF) and run the
+ * IDCT at the end. Colour conversion reads the planes row by row (no full-size copies).
  */
 import type { RgbImage } from './types.ts';
-import { toRgb } from './jpegColor.ts';
+import { toRgb, type PlaneInfo } from './jpegColor.ts';
+import { idctBlock } from './jpegIdct.ts';
 
 export class UnsupportedJpeg extends Error {}
 
+/** Natural (row-major) index of the k-th coefficient in zigzag order. */
 const ZIGZAG = Int32Array.from([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
   28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54,
   47, 55, 62, 63,
 ]);
 
+const LOOK = 9;
+
 interface Huffman {
-  lookup: Int32Array; // 8-bit lookahead: (length << 8) | value, 0 = longer code
-  maxcode: Int32Array; // per length 1..16, -1 = none
+  /** 9-bit lookahead: (code length << 8) | symbol; 0 = a longer code. */
+  look: Int32Array;
+  /**
+   * 9-bit lookahead for AC tables, code and value bits together when they fit in 9 bits:
+   * (value << 16) | (total length << 8) | (run << 4) | code length; 0 = not resolvable here.
+   */
+  fastAc: Int32Array;
+  maxcode: Int32Array; // per length 1..16, -1 = none; [17] = sentinel
   valptr: Int32Array;
   mincode: Int32Array;
   values: Uint8Array;
 }
 
+const extend = (v: number, s: number) => (v < 1 << (s - 1) ? v - (1 << s) + 1 : v);
+
 function buildHuffman(counts: Uint8Array, values: Uint8Array): Huffman {
   const maxcode = new Int32Array(18).fill(-1);
   const valptr = new Int32Array(17);
   const mincode = new Int32Array(17);
-  const lookup = new Int32Array(256);
+  const look = new Int32Array(1 << LOOK);
+  const fastAc = new Int32Array(1 << LOOK);
   let code = 0;
   let p = 0;
   for (let len = 1; len <= 16; len++) {
     valptr[len] = p;
     mincode[len] = code;
     for (let i = 0; i < counts[len - 1]; i++, p++, code++) {
-      if (len <= 8) {
-        const shift = 8 - len;
-        for (let j = 0; j < 1 << shift; j++) lookup[(code << shift) | j] = (len << 8) | values[p];
+      if (len > LOOK) continue;
+      const shift = LOOK - len;
+      const sym = values[p];
+      const run = sym >> 4, size = sym & 15;
+      for (let j = 0; j < 1 << shift; j++) {
+        const idx = (code << shift) | j;
+        look[idx] = (len << 8) | sym;
+        if (size && len + size <= LOOK) {
+          const v = extend((idx >> (shift - size)) & ((1 << size) - 1), size);
+          fastAc[idx] = (v << 16) | ((len + size) << 8) | (run << 4) | len;
+        }
       }
     }
     maxcode[len] = counts[len - 1] ? code - 1 : -1;
     code <<= 1;
   }
   maxcode[17] = 0x7fffffff;
-  return { lookup, maxcode, valptr, mincode, values };
+  return { look, fastAc, maxcode, valptr, mincode, values };
 }
 
-interface Component {
+interface Component extends PlaneInfo {
   id: number;
-  h: number;
-  v: number;
   tq: number;
-  bpl: number; // blocks per line, MCU-padded
   bpc: number; // blocks per column, MCU-padded
   wBlocks: number; // blocks covering the component's own size (non-interleaved scans)
   hBlocks: number;
-  coefs: Int16Array; // JCOEF is 16-bit in libjpeg: same wrap-around, half the memory
+  /** Progressive only: coefficients until the last scan (JCOEF is 16-bit in libjpeg). */
+  coefs: Int16Array;
+  /** Dequantisation table in natural order, latched at the component's first scan (as libjpeg). */
+  q: Int32Array | null;
   pred: number;
   dcTable?: Huffman;
   acTable?: Huffman;
 }
-
-class Bits {
-  buf = 0;
-  cnt = 0;
-  constructor(
-    private d: Uint8Array,
-    public pos: number,
-  ) {}
-  private fill() {
-    while (this.cnt <= 24) {
-      let b = 0;
-      if (this.pos < this.d.length) {
-        b = this.d[this.pos];
-        if (b === 0xff) {
-          const n = this.d[this.pos + 1];
-          if (n === 0) this.pos += 2;
-          else b = 0; // a marker: feed zeros, do not consume it (as libjpeg does)
-        } else this.pos++;
-      }
-      this.buf = ((this.buf << 8) | b) >>> 0;
-      this.cnt += 8;
-    }
-  }
-  bits(n: number): number {
-    if (n === 0) return 0;
-    if (this.cnt < n) this.fill();
-    this.cnt -= n;
-    return (this.buf >>> this.cnt) & ((1 << n) - 1);
-  }
-  bit(): number {
-    return this.bits(1);
-  }
-  decode(t: Huffman): number {
-    if (this.cnt < 16) this.fill();
-    const look = t.lookup[(this.buf >>> (this.cnt - 8)) & 0xff];
-    if (look) {
-      this.cnt -= look >> 8;
-      return look & 0xff;
-    }
-    let len = 9;
-    let code = (this.buf >>> (this.cnt - 9)) & 0x1ff;
-    while (code > t.maxcode[len]) {
-      len++;
-      if (len > 16) throw new Error('bad Huffman code');
-      code = (this.buf >>> (this.cnt - len)) & ((1 << len) - 1);
-    }
-    this.cnt -= len;
-    return t.values[t.valptr[len] + code - t.mincode[len]];
-  }
-  /** Skip to the byte boundary and past an RSTn marker. */
-  restart() {
-    this.buf = 0;
-    this.cnt = 0;
-    while (this.pos + 1 < this.d.length && !(this.d[this.pos] === 0xff && this.d[this.pos + 1] >= 0xd0 && this.d[this.pos + 1] <= 0xd7)) this.pos++;
-    this.pos += 2;
-  }
-}
-
-const extend = (v: number, s: number) => (v < 1 << (s - 1) ? v - (1 << s) + 1 : v);
 
 export function decodeJpegExact(data: Uint8Array): RgbImage {
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -158,8 +126,10 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
       for (let o = 0; o < seg.length; ) {
         const counts = seg.subarray(o + 1, o + 17);
         const n = counts.reduce((a, b) => a + b, 0);
-        const table = buildHuffman(counts, seg.subarray(o + 17, o + 17 + n));
-        (seg[o] >> 4 ? ac : dc)[seg[o] & 15] = table;
+        const vals = seg.subarray(o + 17, o + 17 + n);
+        // jdhuff.c jpeg_make_d_derived_tbl: DC symbols above 15 are a bad table.
+        if (!(seg[o] >> 4) && vals.some((x) => x > 15)) throw new Error('bad Huffman table');
+        (seg[o] >> 4 ? ac : dc)[seg[o] & 15] = buildHuffman(counts, vals);
         o += 17 + n;
       }
     } else if (m === 0xdd) restartInterval = v.getUint16(p + 2);
@@ -171,7 +141,7 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
       const n = seg[5];
       if (n !== 1 && n !== 3) throw new UnsupportedJpeg(`${n}-component JPEG`);
       if (H === 0 || W === 0) throw new Error(`invalid JPEG size ${W}×${H}`);
-      comps = Array.from({ length: n }, (_, i) => ({ id: seg[6 + i * 3], h: seg[7 + i * 3] >> 4, v: seg[7 + i * 3] & 15, tq: seg[8 + i * 3], pred: 0 }) as Component);
+      comps = Array.from({ length: n }, (_, i) => ({ id: seg[6 + i * 3], h: seg[7 + i * 3] >> 4, v: seg[7 + i * 3] & 15, tq: seg[8 + i * 3], pred: 0, q: null }) as Component);
       maxH = Math.max(...comps.map((c) => c.h));
       maxV = Math.max(...comps.map((c) => c.v));
       mcusX = Math.ceil(W / (8 * maxH));
@@ -181,7 +151,9 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
         c.bpc = mcusY * c.v;
         c.wBlocks = Math.ceil(Math.ceil((W * c.h) / maxH) / 8);
         c.hBlocks = Math.ceil(Math.ceil((H * c.v) / maxV) / 8);
-        c.coefs = new Int16Array(c.bpl * c.bpc * 64);
+        // Blocks no scan reaches stay mid-grey, as zero coefficients would decode.
+        c.plane = new Uint8ClampedArray(c.bpl * 8 * c.bpc * 8).fill(128);
+        c.coefs = new Int16Array(progressive ? c.bpl * c.bpc * 64 : 0);
       }
     } else if (m >= 0xc3 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
       throw new UnsupportedJpeg(m >= 0xc9 ? 'arithmetic-coded JPEG' : 'lossless or hierarchical JPEG');
@@ -193,32 +165,289 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
         if (!c) throw new Error('scan names an unknown component');
         c.dcTable = dc[seg[2 + i * 2] >> 4];
         c.acTable = ac[seg[2 + i * 2] & 15];
+        if (!c.q) c.q = qt[c.tq] ?? null;
+        if (!c.q) throw new Error('missing quantisation table');
         return c;
       });
       const ss = seg[1 + ns * 2], se = seg[2 + ns * 2], ah = seg[3 + ns * 2] >> 4, al = seg[3 + ns * 2] & 15;
-      const bits = new Bits(data, p + len);
-      decodeScan(bits, sc, { ss, se, ah, al, progressive, restartInterval, mcusX, mcusY });
+      const scan = { ss, se, ah, al, restartInterval, mcusX, mcusY };
+      p = progressive ? decodeProgressiveScan(data, p + len, sc, scan) : decodeBaselineScan(data, p + len, sc, scan);
       for (const c of comps) c.pred = 0;
-      p = bits.pos;
       continue;
     }
     p = next;
   }
   if (!comps.length) throw new Error('no image in JPEG');
-  const planes = comps.map((c) => {
-    const q = qt[c.tq];
-    if (!q) throw new Error('missing quantisation table');
-    const plane = idctPlane(c, q);
-    c.coefs = new Int16Array(0); // free the coefficients before the next component
-    return plane;
-  });
+  if (progressive) {
+    for (const c of comps) {
+      if (c.q) idctProgressive(c, c.q);
+      c.coefs = new Int16Array(0); // free the coefficients before the next component
+    }
+  }
   // jdapimin.c default_decompress_parms: JFIF → YCbCr; Adobe transform 0 → RGB; ids 'R','G','B' → RGB.
   const ycc = comps.length === 3 && (jfif || (adobe !== null ? adobe !== 0 : !(comps[0].id === 82 && comps[1].id === 71 && comps[2].id === 66)));
-  return toRgb(comps, planes, W, H, maxH, maxV, ycc);
+  return toRgb(comps, W, H, maxH, maxV, ycc);
 }
 
 interface ScanParams {
-  ss: number; se: number; ah: number; al: number; progressive: boolean; restartInterval: number; mcusX: number; mcusY: number;
+  ss: number; se: number; ah: number; al: number; restartInterval: number; mcusX: number; mcusY: number;
+}
+
+/** Scratch for one block: dequantised coefficients (natural order), IDCT workspace. */
+const blk = new Int32Array(64);
+const ws = new Int32Array(64);
+const written = new Int32Array(64);
+
+/** Bad data after a valid header: a Huffman code no table has. */
+const badCode = () => new Error('bad Huffman code');
+
+/**
+ * One baseline (sequential) scan, every block decoded, dequantised and inverse-transformed into
+ * its component's plane. The bit reader lives in local variables (buf holds cnt ≤ 32 valid low
+ * bits); past a marker or the end of the data it reads zero bits, as libjpeg does. Returns the
+ * position after the entropy-coded data.
+ */
+function decodeBaselineScan(d: Uint8Array, start: number, sc: Component[], s: ScanParams): number {
+  let buf = 0, cnt = 0, pos = start;
+  const n = d.length;
+  blk.fill(0); // shared scratch: a progressive IDCT or a decode that threw may have left values
+  // Block order: interleaved scans go MCU by MCU; a one-component scan goes block by block.
+  const single = sc.length === 1;
+  const mcus = single ? sc[0].wBlocks * sc[0].hBlocks : s.mcusX * s.mcusY;
+  let mcu = 0;
+  for (let m = 0; m < mcus; m++) {
+    if (s.restartInterval && mcu > 0 && mcu % s.restartInterval === 0) {
+      // Skip to the byte boundary and past the RSTn marker.
+      buf = 0;
+      cnt = 0;
+      while (pos + 1 < n && !(d[pos] === 0xff && d[pos + 1] >= 0xd0 && d[pos + 1] <= 0xd7)) pos++;
+      pos += 2;
+      for (const c of sc) c.pred = 0;
+    }
+    for (let ci = 0; ci < sc.length; ci++) {
+      const c = sc[ci];
+      const dcT = c.dcTable, acT = c.acTable;
+      if (!dcT || !acT) throw new Error('scan uses an undefined Huffman table');
+      const q = c.q!;
+      const stride = c.bpl * 8;
+      const nb = single ? 1 : c.h * c.v;
+      for (let b = 0; b < nb; b++) {
+        const row = single ? (m / c.wBlocks) | 0 : ((m / s.mcusX) | 0) * c.v + ((b / c.h) | 0);
+        const col = single ? m % c.wBlocks : (m % s.mcusX) * c.h + (b % c.h);
+        // DC: a Huffman-coded size, then that many bits of difference.
+        if (cnt < 16) {
+          while (cnt <= 24) {
+            let x = 0;
+            if (pos < n) {
+              x = d[pos];
+              if (x === 0xff) {
+                if (d[pos + 1] === 0) pos += 2;
+                else x = 0; // a marker: feed zeros, do not consume it
+              } else pos++;
+            }
+            buf = (buf << 8) | x;
+            cnt += 8;
+          }
+        }
+        let e = dcT.look[(buf >>> (cnt - LOOK)) & 511];
+        let t: number;
+        if (e) {
+          cnt -= e >> 8;
+          t = e & 255;
+        } else {
+          let len = LOOK + 1;
+          let code = (buf >>> (cnt - len)) & 1023;
+          while (code > dcT.maxcode[len]) {
+            if (++len > 16) throw badCode();
+            code = (buf >>> (cnt - len)) & ((1 << len) - 1);
+          }
+          cnt -= len;
+          t = dcT.values[dcT.valptr[len] + code - dcT.mincode[len]];
+        }
+        if (t) {
+          if (cnt < t) {
+            while (cnt <= 24) {
+              let x = 0;
+              if (pos < n) {
+                x = d[pos];
+                if (x === 0xff) {
+                  if (d[pos + 1] === 0) pos += 2;
+                  else x = 0;
+                } else pos++;
+              }
+              buf = (buf << 8) | x;
+              cnt += 8;
+            }
+          }
+          cnt -= t;
+          c.pred += extend((buf >>> cnt) & ((1 << t) - 1), t);
+        }
+        const dcv = ((c.pred << 16) >> 16) * q[0]; // JCOEF is 16 bits
+        blk[0] = dcv;
+        let sum = dcv < 0 ? -dcv : dcv;
+        let nw = 0;
+        // AC: run/size symbols until end of block.
+        for (let k = 1; k < 64; k++) {
+          if (cnt < 16) {
+            while (cnt <= 24) {
+              let x = 0;
+              if (pos < n) {
+                x = d[pos];
+                if (x === 0xff) {
+                  if (d[pos + 1] === 0) pos += 2;
+                  else x = 0;
+                } else pos++;
+              }
+              buf = (buf << 8) | x;
+              cnt += 8;
+            }
+          }
+          const idx = (buf >>> (cnt - LOOK)) & 511;
+          const f = acT.fastAc[idx];
+          if (f) {
+            k += (f >> 4) & 15;
+            if (k > 63) {
+              cnt -= f & 15; // the code only, as the slow path below
+              break;
+            }
+            cnt -= (f >> 8) & 15;
+            const z = ZIGZAG[k];
+            const cv = (f >> 16) * q[z];
+            blk[z] = cv;
+            written[nw++] = z;
+            sum += cv < 0 ? -cv : cv;
+            continue;
+          }
+          e = acT.look[idx];
+          let rs: number;
+          if (e) {
+            cnt -= e >> 8;
+            rs = e & 255;
+          } else {
+            let len = LOOK + 1;
+            let code = (buf >>> (cnt - len)) & 1023;
+            while (code > acT.maxcode[len]) {
+              if (++len > 16) throw badCode();
+              code = (buf >>> (cnt - len)) & ((1 << len) - 1);
+            }
+            cnt -= len;
+            rs = acT.values[acT.valptr[len] + code - acT.mincode[len]];
+          }
+          const size = rs & 15;
+          if (size === 0) {
+            if (rs !== 0xf0) break; // end of block
+            k += 15; // sixteen zeros
+            continue;
+          }
+          k += rs >> 4;
+          if (k > 63) break;
+          if (cnt < size) {
+            while (cnt <= 24) {
+              let x = 0;
+              if (pos < n) {
+                x = d[pos];
+                if (x === 0xff) {
+                  if (d[pos + 1] === 0) pos += 2;
+                  else x = 0;
+                } else pos++;
+              }
+              buf = (buf << 8) | x;
+              cnt += 8;
+            }
+          }
+          cnt -= size;
+          const z = ZIGZAG[k];
+          const cv = extend((buf >>> cnt) & ((1 << size) - 1), size) * q[z];
+          blk[z] = cv;
+          written[nw++] = z;
+          sum += cv < 0 ? -cv : cv;
+        }
+        // Padding blocks of the MCU grid lie outside the image: decoded, never shown.
+        if (row < c.hBlocks && col < c.wBlocks) idctBlock(blk, sum, nw === 0, c.plane, row * 8 * stride + col * 8, stride, ws);
+        for (let i = 0; i < nw; i++) blk[written[i]] = 0;
+      }
+    }
+    mcu++;
+  }
+  return pos;
+}
+
+/** Inverse-transforms a progressive component's coefficients into its plane. */
+function idctProgressive(c: Component, q: Int32Array): void {
+  const stride = c.bpl * 8;
+  const k = c.coefs;
+  for (let row = 0; row < c.hBlocks; row++) {
+    for (let col = 0; col < c.wBlocks; col++) {
+      const b = (row * c.bpl + col) * 64;
+      let sum = 0;
+      let ac = 0;
+      for (let i = 0; i < 64; i++) {
+        const cv = k[b + i] * q[i];
+        blk[i] = cv;
+        sum += cv < 0 ? -cv : cv;
+        if (i) ac |= cv;
+      }
+      idctBlock(blk, sum, ac === 0, c.plane, row * 8 * stride + col * 8, stride, ws);
+    }
+  }
+}
+
+/** Bit reader for progressive scans; buf keeps ≤ 24 valid bits, so it stays a small integer. */
+class Bits {
+  buf = 0;
+  cnt = 0;
+  constructor(
+    private d: Uint8Array,
+    public pos: number,
+  ) {}
+  private fill() {
+    const d = this.d;
+    while (this.cnt <= 16) {
+      let b = 0;
+      if (this.pos < d.length) {
+        b = d[this.pos];
+        if (b === 0xff) {
+          if (d[this.pos + 1] === 0) this.pos += 2;
+          else b = 0; // a marker: feed zeros, do not consume it (as libjpeg does)
+        } else this.pos++;
+      }
+      this.buf = ((this.buf << 8) | b) & 0xffffff;
+      this.cnt += 8;
+    }
+  }
+  /** n ≤ 16 bits. */
+  bits(n: number): number {
+    if (n === 0) return 0;
+    if (this.cnt < n) this.fill();
+    this.cnt -= n;
+    return (this.buf >>> this.cnt) & ((1 << n) - 1);
+  }
+  bit(): number {
+    return this.bits(1);
+  }
+  decode(t: Huffman): number {
+    if (this.cnt < 16) this.fill();
+    const e = t.look[(this.buf >>> (this.cnt - LOOK)) & 511];
+    if (e) {
+      this.cnt -= e >> 8;
+      return e & 255;
+    }
+    let len = LOOK + 1;
+    let code = (this.buf >>> (this.cnt - len)) & 1023;
+    while (code > t.maxcode[len]) {
+      if (++len > 16) throw badCode();
+      code = (this.buf >>> (this.cnt - len)) & ((1 << len) - 1);
+    }
+    this.cnt -= len;
+    return t.values[t.valptr[len] + code - t.mincode[len]];
+  }
+  /** Skip to the byte boundary and past an RSTn marker. */
+  restart() {
+    this.buf = 0;
+    this.cnt = 0;
+    while (this.pos + 1 < this.d.length && !(this.d[this.pos] === 0xff && this.d[this.pos + 1] >= 0xd0 && this.d[this.pos + 1] <= 0xd7)) this.pos++;
+    this.pos += 2;
+  }
 }
 
 /** A correction bit for an already-nonzero coefficient (successive approximation). */
@@ -226,28 +455,13 @@ function refine(bits: Bits, coef: Int16Array, pos: number, p1: number, m1: numbe
   if (bits.bit() && (coef[pos] & p1) === 0) coef[pos] += coef[pos] >= 0 ? p1 : m1;
 }
 
-function decodeScan(bits: Bits, sc: Component[], s: ScanParams): void {
+function decodeProgressiveScan(data: Uint8Array, start: number, sc: Component[], s: ScanParams): number {
+  const bits = new Bits(data, start);
   let eobrun = 0;
   const block = (c: Component, row: number, col: number) => {
     const b = (row * c.bpl + col) * 64;
     const coef = c.coefs;
-    if (!s.progressive) {
-      const t = bits.decode(c.dcTable!);
-      c.pred += t ? extend(bits.bits(t), t) : 0;
-      coef[b] = c.pred;
-      for (let k = 1; k < 64; k++) {
-        const rs = bits.decode(c.acTable!);
-        const r = rs >> 4, sz = rs & 15;
-        if (sz === 0) {
-          if (r !== 15) break;
-          k += 15;
-          continue;
-        }
-        k += r;
-        if (k > 63) break;
-        coef[b + ZIGZAG[k]] = extend(bits.bits(sz), sz);
-      }
-    } else if (s.ss === 0) {
+    if (s.ss === 0) {
       if (s.ah === 0) {
         const t = bits.decode(c.dcTable!);
         c.pred += t ? extend(bits.bits(t), t) : 0;
@@ -258,8 +472,9 @@ function decodeScan(bits: Bits, sc: Component[], s: ScanParams): void {
         eobrun--;
         return;
       }
+      const act = c.acTable!;
       for (let k = s.ss; k <= s.se; k++) {
-        const rs = bits.decode(c.acTable!);
+        const rs = bits.decode(act);
         const r = rs >> 4, sz = rs & 15;
         if (sz) {
           k += r;
@@ -300,6 +515,10 @@ function decodeScan(bits: Bits, sc: Component[], s: ScanParams): void {
       }
     }
   };
+  for (const c of sc) {
+    if (!c.dcTable && s.ss === 0 && s.ah === 0) throw new Error('scan uses an undefined Huffman table');
+    if (!c.acTable && s.ss > 0) throw new Error('scan uses an undefined Huffman table');
+  }
   let mcu = 0;
   const restart = () => {
     if (s.restartInterval && mcu > 0 && mcu % s.restartInterval === 0) {
@@ -326,69 +545,5 @@ function decodeScan(bits: Bits, sc: Component[], s: ScanParams): void {
       }
     }
   }
+  return bits.pos;
 }
-
-// jidctint.c jpeg_idct_islow: CONST_BITS 13, PASS1_BITS 2.
-const F0298 = 2446, F0390 = 3196, F0541 = 4433, F0765 = 6270, F0899 = 7373, F1175 = 9633, F1501 = 12299,
-  F1847 = 15137, F1961 = 16069, F2053 = 16819, F2562 = 20995, F3072 = 25172;
-// DESCALE(x, n) = (x + 2^(n-1)) >> n, exact in doubles (no 32-bit overflow on extreme input).
-const descale = (x: number, n: number) => (n === 11 ? Math.floor((x + 1024) * (1 / 2048)) : Math.floor((x + 131072) * (1 / 262144)));
-
-/**
- * One 1-D pass of islow over 8 values (in0..in7) into io[0..7], descaled by `shift` bits.
- * A plain top-level function: no closures are created per block (hot loop).
- */
-function islow1d(io: Float64Array, i0: number, i1: number, i2: number, i3: number, i4: number, i5: number, i6: number, i7: number, shift: number): void {
-  let z2 = i2, z3 = i6;
-  let z1 = (z2 + z3) * F0541;
-  const t2 = z1 + z3 * -F1847, t3 = z1 + z2 * F0765;
-  const t0 = (i0 + i4) * 8192, t1 = (i0 - i4) * 8192;
-  const t10 = t0 + t3, t13 = t0 - t3, t11 = t1 + t2, t12 = t1 - t2;
-  let a0 = i7, a1 = i5, a2 = i3, a3 = i1;
-  z1 = a0 + a3; z2 = a1 + a2; z3 = a0 + a2;
-  let z4 = a1 + a3;
-  const z5 = (z3 + z4) * F1175;
-  a0 *= F0298; a1 *= F2053; a2 *= F3072; a3 *= F1501;
-  z1 *= -F0899; z2 *= -F2562; z3 = z3 * -F1961 + z5; z4 = z4 * -F0390 + z5;
-  a0 += z1 + z3; a1 += z2 + z4; a2 += z2 + z3; a3 += z1 + z4;
-  io[0] = descale(t10 + a3, shift); io[7] = descale(t10 - a3, shift);
-  io[1] = descale(t11 + a2, shift); io[6] = descale(t11 - a2, shift);
-  io[2] = descale(t12 + a1, shift); io[5] = descale(t12 - a1, shift);
-  io[3] = descale(t13 + a0, shift); io[4] = descale(t13 - a0, shift);
-}
-
-function idctPlane(c: Component, q: Int32Array): Uint8Array {
-  const stride = c.bpl * 8;
-  const out = new Uint8Array(stride * c.bpc * 8);
-  const ws = new Float64Array(64);
-  const io = new Float64Array(8);
-  const k = c.coefs;
-  for (let by = 0; by < c.bpc; by++) {
-    for (let bx = 0; bx < c.bpl; bx++) {
-      const b = (by * c.bpl + bx) * 64;
-      // Pass 1: columns, with libjpeg's shortcut for columns whose AC terms are all zero.
-      for (let col = 0; col < 8; col++) {
-        const o = b + col;
-        if (k[o + 8] === 0 && k[o + 16] === 0 && k[o + 24] === 0 && k[o + 32] === 0 && k[o + 40] === 0 && k[o + 48] === 0 && k[o + 56] === 0) {
-          const dcv = k[o] * q[col] * 4;
-          for (let r = 0; r < 8; r++) ws[r * 8 + col] = dcv;
-          continue;
-        }
-        islow1d(io, k[o] * q[col], k[o + 8] * q[8 + col], k[o + 16] * q[16 + col], k[o + 24] * q[24 + col], k[o + 32] * q[32 + col], k[o + 40] * q[40 + col], k[o + 48] * q[48 + col], k[o + 56] * q[56 + col], 11);
-        for (let r = 0; r < 8; r++) ws[r * 8 + col] = io[r];
-      }
-      // Pass 2: rows, +128 and clamp (libjpeg's range-limit table).
-      for (let r = 0; r < 8; r++) {
-        const w = r * 8;
-        islow1d(io, ws[w], ws[w + 1], ws[w + 2], ws[w + 3], ws[w + 4], ws[w + 5], ws[w + 6], ws[w + 7], 18);
-        const o = (by * 8 + r) * stride + bx * 8;
-        for (let x = 0; x < 8; x++) {
-          const val = io[x] + 128;
-          out[o + x] = val < 0 ? 0 : val > 255 ? 255 : val;
-        }
-      }
-    }
-  }
-  return out;
-}
-
