@@ -79,9 +79,10 @@ export async function previewEmbeddingFiles(files: InputFile[], known: KnownMode
   };
 }
 
-/** XML- and CSS-url-safe placeholder thumbnail (a plain tile with the image's file name). */
+/** XML- and CSS-url-safe placeholder thumbnail: a plain tile labelled with the image's id. */
 export function placeholderThumb(id: string): string {
-  const label = baseName(id).slice(0, 18).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  // The id itself (class folder included); long ids keep their end, where the file name is.
+  const label = (id.length > 22 ? `…${id.slice(-21)}` : id).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#e4e7eb"/><text x="32" y="36" font-family="sans-serif" font-size="7" text-anchor="middle" fill="#3d4450">${label}</text></svg>`;
   // encodeURIComponent leaves ( ) ' ! * as they are: encode them too, since the URL sits in CSS url().
   return `data:image/svg+xml,${encodeURIComponent(svg).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;

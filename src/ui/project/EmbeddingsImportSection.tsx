@@ -17,6 +17,7 @@ export function EmbeddingsImportSection() {
   const [teacher, setTeacher] = useState<'labels' | 'zero-shot'>('labels');
   const [msg, setMsg] = useState<{ text: string; bad: boolean } | null>(null);
   const [building, setBuilding] = useState(false);
+  const [agree, setAgree] = useState(false);
 
   const pick = async (files: File[]) => {
     if (!files.length) return;
@@ -35,7 +36,8 @@ export function EmbeddingsImportSection() {
 
   const imp = preview?.imp ?? null;
   const needsModel = !!imp && (!imp.concepts?.text || teacher === 'zero-shot');
-  const blocked = !imp || preview!.problems.length > 0 || (needsModel && !model) || building;
+  const hub = known.find((m) => m.id === model && m.source === 'hub') ?? null;
+  const blocked = !imp || preview!.problems.length > 0 || (needsModel && !model) || (!!hub && !agree) || building;
 
   const build = async () => {
     if (!imp || !preview) return;
@@ -45,7 +47,7 @@ export function EmbeddingsImportSection() {
     try {
       const corpus = imp.concepts ? null : await loadGeneralCorpus(import.meta.env.BASE_URL);
       const r = await buildFromEmbeddingImport(imp, {
-        name: preview.name, modelId: model || null, teacher, corpus, onProgress: job.progress, signal: job.signal,
+        name: preview.name, modelId: model || null, teacher, corpus, allowDownload: !!hub && agree, onProgress: job.progress, signal: job.signal,
       });
       studio().commit({ type: 'load', dataset: r.dataset, ensemble: r.ensemble, label: r.label });
       const m = r.metrics;
@@ -106,6 +108,12 @@ export function EmbeddingsImportSection() {
                 </label>
               )}
               {(needsModel || preview.models.length > 0) && <span className="muted">{preview.modelNote}</span>}
+              {hub && (
+                <label className="row small">
+                  <input type="checkbox" checked={agree} onChange={(e) => setAgree(e.target.checked)} />
+                  Download {hub.label}{hub.sizeMB ? ` (about ${hub.sizeMB} MB, once, then cached)` : ''} to embed the concept and class names
+                </label>
+              )}
               {needsModel && !preview.models.length && <span className="neg">{teacher === 'zero-shot' ? 'CLIP zero-shot needs the model that made the embeddings.' : preview.modelNote}</span>}
               <span className="muted">Without the images there are no thumbnails: the gallery shows each image's file name.</span>
             </>
