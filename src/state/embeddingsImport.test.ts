@@ -121,3 +121,66 @@ describe('model for the concept names', () => {
     expect(svg).not.toContain('<b>');
   });
 });
+
+describe('command line → studio, with the real tiny CLIP (embed API in-process)', () => {
+  it('concept-studio embed output without concept embeddings: the named model embeds the concept names exactly as concept-studio concepts does', async () => {
+    const { mkdtempSync, mkdirSync, cpSync, readFileSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { runCli } = await import('../../tests/support/runCli.ts');
+    const { createEmbedApi } = await import('../workers/embedApi.ts');
+    const { decodeImage, encodeJpeg, thumbnail } = await import('../data/images/index.ts');
+    const { cacheKey, memoryEmbeddingCache, sha256Hex } = await import('../data/cache/index.ts');
+    const { parseNpy } = await import('../core/io/npy.ts');
+    const { unloadAll } = await import('../ml/clip.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'emb-build-'));
+    try {
+      const FIX = join(import.meta.dirname, '../../tests/fixtures/images');
+      const MODELS_DIR = join(import.meta.dirname, '../../models/');
+      for (const c of ['car', 'dog']) mkdirSync(join(dir, 'imgs', c), { recursive: true });
+      ['rgb_odd.png', 'gray.png', 'exif6.jpg'].forEach((n) => cpSync(join(FIX, n), join(dir, 'imgs/car', n)));
+      ['big.png', 'rgba.png', 'photo420.jpg'].forEach((n) => cpSync(join(FIX, n), join(dir, 'imgs/dog', n)));
+      // Words the tiny CLIP's vocabulary knows (anything else is one unknown token).
+      const names = ['red', 'green', 'blue', 'striped', 'furry', 'shiny', 'wooden', 'metal'];
+      writeFileSync(join(dir, 'concepts.txt'), names.join('\n'));
+      expect((await runCli('embed', join(dir, 'imgs'), '--model', join(MODELS_DIR, 'tiny-clip'), '--out', join(dir, 'emb.npy'))).code).toBe(0);
+      expect((await runCli('concepts', '--model', join(MODELS_DIR, 'tiny-clip'), '--concepts', join(dir, 'concepts.txt'), '--out', join(dir, 'cli-cemb.npy'))).code).toBe(0);
+
+      // The user picks emb.npy, its ids and meta, and the concept list only.
+      const pick = ['emb.npy', 'emb.ids.txt', 'emb.meta.json', 'concepts.txt'].map((n) => ({ name: n, bytes: new Uint8Array(readFileSync(join(dir, n))) }));
+      const p = await previewEmbeddingFiles(pick, KNOWN);
+      expect(p.problems).toEqual([]);
+      expect(p.models.map((m) => m.id)).toEqual(['tiny-clip']);
+      expect(p.modelNote).toMatch(/Made with Tiny CLIP test fixture \(named in the files\)/);
+      expect(p.imp!.concepts?.text).toBe(null);
+
+      const api = createEmbedApi({ decode: (b, n) => decodeImage(b, n), hash: sha256Hex, openCache: async () => memoryEmbeddingCache(), cacheKey, thumbnail: (img, side) => encodeJpeg(thumbnail(img, side)) });
+      const load = () => api.load({ model: 'tiny-clip', localModelPath: MODELS_DIR });
+      const embedder: BuildEmbedder = {
+        async describe() { const m = await load(); return { imageModel: null, description: `${m.id} (${m.device})` }; },
+        embedTexts: async (t, tpl) => { await load(); return api.embedTexts(t, tpl); },
+        async embedFiles() { throw new Error('the images are not needed'); },
+      };
+      const r = await buildFromEmbeddingImport(p.imp!, { name: 'cli', modelId: 'tiny-clip', teacher: 'zero-shot', corpus: null, embedder, training: TRAINING });
+      expect(r.dataset.N).toBe(6);
+      expect(r.dataset.classes).toEqual(['car', 'dog']);
+      expect(r.dataset.teacherDescription).toMatch(/zero-shot/);
+      // Each kept concept's activations are the CLI's: max(0, cos(image, concept)) with concept-studio concepts' embedding.
+      const cli = parseNpy(new Uint8Array(readFileSync(join(dir, 'cli-cemb.npy'))));
+      const emb = parseNpy(new Uint8Array(readFileSync(join(dir, 'emb.npy'))));
+      const D = cli.shape[1];
+      r.dataset.concepts.forEach((c, jj) => {
+        const j = names.indexOf(c);
+        for (let i = 0; i < 6; i++) {
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += emb.data[i * D + d] * cli.data[j * D + d];
+          expect(r.dataset.raw.data[i * r.dataset.M + jj]).toBeCloseTo(Math.max(0, dot), 4);
+        }
+      });
+      expect(r.dataset.M).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      unloadAll();
+    }
+  }, 120_000);
+});
