@@ -407,7 +407,8 @@ export async function buildProjectFromImages(input: ImagesInput): Promise<BuildR
     check(input.signal);
     cached += res.cached;
     if (res.ids.length) { R = res.R; D = res.D; }
-    for (const e of res.errors) skipped.push({ name: e.id, reason: e.message });
+    // The embed worker's messages start with the file's id; the list shows the name once.
+    for (const e of res.errors) skipped.push({ name: e.id, reason: e.message.startsWith(`${e.id}: `) ? e.message.slice(e.id.length + 2) : e.message });
     res.ids.forEach((id, k) => {
       const probs = tprobs ? tprobs.get(id) ?? null : null;
       if (tprobs && !probs) { skipped.push({ name: id, reason: 'the ONNX teacher could not score it' }); return; }
@@ -430,7 +431,8 @@ export async function buildProjectFromImages(input: ImagesInput): Promise<BuildR
     ok.forEach((o, i) => probs.set(o.probs!, i * Ct));
     choice = { kind: 'probabilities', classes: teacherLabels!, probs: { rows: N, cols: Ct, data: probs }, description: teacherDescription };
   }
-  const thumbs = ok.every((o) => o.thumb) ? ok.map((o) => o.thumb!) : null;
+  // An image whose thumbnail failed is drawn as a placeholder ('' = no URL).
+  const thumbs = ok.some((o) => o.thumb) ? ok.map((o) => o.thumb ?? '') : null;
   const r = await buildProjectFromEmbeddings({
     ...input,
     embedder,

@@ -51,5 +51,15 @@ export function encodeJpeg(img: RgbImage, quality = 80): Uint8Array {
     rgba[i * 4 + 2] = img.data[i * 3 + 2];
     rgba[i * 4 + 3] = 255;
   }
-  return new Uint8Array(jpeg.encode({ width: img.width, height: img.height, data: rgba }, quality).data);
+  // jpeg-js ends with `typeof module === 'undefined' ? new Uint8Array(out) : Buffer.from(out)`; in a
+  // bundle `module` is defined by the CommonJS wrapper, so in a browser or worker (no Buffer) every
+  // encode threw and every thumbnail came back null. A Buffer.from stand-in for the call fixes that.
+  const g = globalThis as { Buffer?: unknown };
+  const shim = g.Buffer === undefined;
+  if (shim) g.Buffer = { from: (a: ArrayLike<number>) => Uint8Array.from(a) };
+  try {
+    return new Uint8Array(jpeg.encode({ width: img.width, height: img.height, data: rgba }, quality).data);
+  } finally {
+    if (shim) delete g.Buffer;
+  }
 }
