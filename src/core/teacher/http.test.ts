@@ -62,7 +62,8 @@ describe('reading one answer', () => {
       if (r.ok) throw new Error('expected a problem');
       return r.problem;
     };
-    expect(bad('<html>oops</html>').message).toMatch(/not JSON.*began with "<html>oops<\/html>"/);
+    expect(bad('<html>oops</html>').message).toMatch(/not JSON.*it began: <html>oops<\/html>$/);
+    expect(bad('').message).toBe('the answer was empty, not JSON');
     expect(bad('{"x": 1}', cfg({}, { path: 'probs' })).message).toBe('the answer has no field "probs"');
     expect(bad('[0.5, 0.5]').message).toMatch(/has 2 numbers, expected 3 \(ok, scratched, rusty\)/);
     expect(bad('[0.5, 0.6, 0.2]').message).toMatch(/sum to 1\.3000, not 1/);

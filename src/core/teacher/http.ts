@@ -183,8 +183,8 @@ export function parseAnswer(body: string, c: HttpTeacherConfig, classes: readonl
   try {
     json = JSON.parse(body);
   } catch (e) {
-    const head = body.length > 80 ? `${body.slice(0, 80)}…` : body;
-    return malformed(`the answer is not JSON (${(e as Error).message}); it began with ${JSON.stringify(head)}`);
+    const head = (body.length > 80 ? `${body.slice(0, 80)}…` : body).replace(/\s+/g, ' ');
+    return malformed(body.trim() ? `the answer is not JSON (${(e as Error).message}); it began: ${head}` : 'the answer was empty, not JSON');
   }
   const where = c.response.path ? `"${c.response.path}"` : 'the body';
   const got = at(json, c.response.path);

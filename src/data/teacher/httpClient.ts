@@ -182,7 +182,8 @@ export async function runHttpTeacher(
       // A CSP block looks like any network failure to fetch; the policy's violation report
       // (delivered as an event, possibly a moment later) tells them apart.
       if (deps.blockedByPolicy) {
-        await sleep(0).catch(() => undefined);
+        // The report is queued as its own task; give it a moment to arrive.
+        await sleep(50).catch(() => undefined);
         if (deps.blockedByPolicy(origin)) return { error: 'blocked', detail: (e as Error)?.message ?? String(e) };
       }
       return { error: 'network', detail: (e as Error)?.message ?? String(e) };
