@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { gzipSync } from 'fflate';
 import { readEmbeddingImport, type InputFile } from './embeddingImport.ts';
 import { writeNpy, parseNpy } from '../../core/io/npy.ts';
 import { parseLabelsCsv } from '../../state/importScan.ts';
@@ -210,6 +211,24 @@ describe('readEmbeddingImport: parquet', () => {
     const good = embParquet(ids(4), rowsOf(unitRows(4, 3, 1)));
     expect(await refused([file('t.parquet', good.subarray(0, good.length - 30))])).toMatch(/t\.parquet is not a readable parquet file/);
     expect(await refused([file('d.parquet', embParquet(['a', 'b', 'a'], rowsOf(unitRows(3, 3, 1))))])).toMatch(/id "a" appears twice \(rows 1 and 3\)/);
+  });
+
+  it('reads GZIP-compressed parquet (hyparquet-compressors), as well as the default snappy', async () => {
+    const E = unitRows(3, 4, 9);
+    const buf = parquetWriteBuffer({
+      columnData: [{ name: 'id', data: ['a', 'b', 'c'] }, { name: 'embedding', data: rowsOf(E) }],
+      schema: [
+        { name: 'root', num_children: 2 },
+        { name: 'id', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+        { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', type: 'FLOAT', repetition_type: 'OPTIONAL' },
+      ],
+      codec: 'GZIP',
+      compressors: { GZIP: (b: Uint8Array) => gzipSync(b) },
+    });
+    const r = await readEmbeddingImport([file('z.parquet', new Uint8Array(buf))]);
+    expect(r.ok && [r.value.ids, Array.from(r.value.data)]).toEqual([['a', 'b', 'c'], Array.from(E.data)]);
   });
 
   it("reads clip-retrieval's layout: img_emb_K.npy (float16) + metadata_K.parquet (image_path), shards in order; caption embeddings unused", async () => {

@@ -4,7 +4,7 @@
  * (pure JS, browser and Node, snappy built in); this file only describes the schema in words and
  * joins the row groups.
  */
-import { parquetMetadata, parquetRead, parquetSchema, type SchemaTree } from 'hyparquet';
+import type { SchemaTree } from 'hyparquet';
 
 export interface ParquetColumn {
   name: string;
@@ -44,6 +44,9 @@ function describe(t: SchemaTree): ParquetColumn {
 
 /** Read a whole parquet file held in memory. Throws hyparquet's own error for a damaged file. */
 export async function readParquetTable(bytes: Uint8Array, file: string): Promise<ParquetTable> {
+  // Loaded on first use (their own chunks in the app): snappy is built into hyparquet; the
+  // compressors add ZSTD (polars' default), GZIP, BROTLI and LZ4.
+  const [{ parquetMetadata, parquetRead, parquetSchema }, { compressors }] = await Promise.all([import('hyparquet'), import('hyparquet-compressors')]);
   const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const metadata = parquetMetadata(buf);
   const rows = Number(metadata.num_rows);
@@ -56,6 +59,7 @@ export async function readParquetTable(bytes: Uint8Array, file: string): Promise
     file: buf,
     metadata,
     utf8: false,
+    compressors,
     onChunk: ({ columnName, columnData, rowStart, rowEnd }) => {
       const out = data.get(columnName);
       if (!out) return;
