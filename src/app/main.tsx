@@ -13,6 +13,7 @@ import { workerEngine } from './engine.ts';
 import { setEmbedder } from '../state/applyFolder.ts';
 import { DEMO_MODEL, demoEmbedClient, openDemoProject, resumeDemoProject } from './demoProject.ts';
 import { setDemoOpener } from '../state/demoStatus.ts';
+import { installDomainServices } from './domainServices.ts';
 import { embedClientFor, installOwnImages } from './ownImages.ts';
 
 const params = new URLSearchParams(location.search);
@@ -44,6 +45,7 @@ async function boot() {
     return embedClientFor(o.model ?? store.getState().env.modelId).embedFiles(files, { grid: o.grid, pad: o.pad });
   });
   installOwnImages(); // "Build project" from your own images: embed + teacher workers
+  installDomainServices(); // condition prompts and the shift simulator embed with the project's model
   void chooseDevice().then((d) => store.getState().setEnv({ device: d }), () => undefined);
 
   // A saved session comes back unless the URL asks for a fresh project: `?synthetic=N` (the

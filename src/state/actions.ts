@@ -61,6 +61,8 @@ export type StudioAction =
   | { type: 'settings'; patch: Partial<Omit<import('./types.ts').ProjectSettings, 'log'>> }
   /** The OOD flag's settings (score, τ, threshold λ): a recorded calibrationChange (the panel commits a threshold drag once, on release). */
   | { type: 'oodSettings'; ood: import('../core/project/index.ts').OodSettings | null }
+  /** Domain calibration (prompts, statistics, mode): a recorded calibration change that restandardises every image. */
+  | { type: 'domainSettings'; domain: import('../core/project/index.ts').DomainSettings | null }
   /** UI-only state: selection, filters, compare picks. Never recorded, never clears redo. */
   | { type: 'ui'; patch: Partial<UiState> };
 
@@ -81,6 +83,7 @@ export const CAPTURE: Record<StudioAction['type'], CaptureMode | 'navigate'> = {
   relabel: 'recorded',
   settings: 'recorded',
   oodSettings: 'recorded',
+  domainSettings: 'recorded',
   ui: 'none',
 };
 

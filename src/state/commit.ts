@@ -8,7 +8,7 @@
 import type { Box } from '../core/types.ts';
 import { beginDrag, dispatch, endDrag, redoSession, undoSession, type ProjectAction, type Session } from '../core/project/index.ts';
 import type { Flip } from '../core/history/types.ts';
-import { standardise } from '../core/concepts/stats.ts';
+import { calibratedAhat } from './domain.ts';
 import { initialUi, type StudioAction } from './actions.ts';
 import { boxAt, liveFor, nodeMetrics, plainMetrics, sessionFor, studioMetrics } from './project.ts';
 import type { StudioState } from './store.ts';
@@ -25,7 +25,12 @@ function syncDataset(ds: Dataset, session: Session): Dataset {
   if (st.concepts.length === ds.M && st.concepts.some((c, j) => c.name !== ds.concepts[j])) {
     out = { ...out, concepts: st.concepts.map((c) => c.name) };
   }
-  if (st.stats && st.stats !== ds.stats) out = { ...out, stats: st.stats, ahat: standardise(ds.raw, st.stats).data };
+  // Domain calibration (state/domain.ts) restandardises too; undo/redo/restore follow it here.
+  const dom = st.calibration.domain ?? null;
+  if ((st.stats && st.stats !== ds.stats) || dom !== (ds.ahatDomain ?? null)) {
+    const stats = st.stats ?? ds.stats;
+    out = { ...out, stats, ahat: calibratedAhat(ds, stats, dom), ahatDomain: dom };
+  }
   return out;
 }
 
@@ -160,6 +165,18 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
       }, now);
       set({ session: next, dataset: syncDataset(ds, next), ui: { ...s.ui, announce: `Renamed “${old.name}” to “${name}”.` } });
       scheduleSave();
+      return;
+    }
+    case 'domainSettings': {
+      // A calibration change restandardises every image: measure it first so the node carries its metrics.
+      if ((session.state.calibration.domain ?? null) === action.domain) return;
+      const stats = session.state.stats ?? ds.stats;
+      const dsNext: Dataset = { ...ds, stats, ahat: calibratedAhat(ds, stats, action.domain), ahatDomain: action.domain };
+      const served = session.state.ensemble?.served;
+      const metricsAfter = served ? plainMetrics(studioMetrics(dsNext, liveFor(dsNext, served).pred)) : undefined;
+      const next = dispatch(session, { type: 'calibrationChange', domain: action.domain, ...(metricsAfter ? { metricsAfter } : {}) }, now);
+      if (next === session) return;
+      commitStudent(set, get, next, {}, dsNext, scheduleSave, s.headPred);
       return;
     }
     case 'oodSettings': {

@@ -71,6 +71,8 @@ export interface Dataset {
    * `split` then holds answered images only.
    */
   httpTeacher?: { answered: Uint8Array; baseSplit: Split; baseTeacher: Mat } | null;
+  /** The domain calibration `ahat` was standardised under (state/domain.ts); absent/null = plain §2 standardisation. */
+  ahatDomain?: import('../core/project/index.ts').DomainSettings | null;
 }
 
 /** An image encoder as the export describes it (exportV1 `model`, with a known embedding size). */
@@ -122,6 +124,8 @@ export type GalleryFilter =
   | { kind: 'unfamiliar' }
   /** Images of one named set (Dataset.sets). */
   | { kind: 'set'; set: number }
+  /** Images whose likeliest condition (domain posterior, METHODS §8) is domain `domain`. */
+  | { kind: 'domain'; domain: number }
   /** Images whose prediction the node's change flipped (default: the head node). */
   | { kind: 'flipped'; nodeId?: string }
   | { kind: 'class'; cls: number; by: 'student' | 'teacher' | 'truth' }

@@ -81,7 +81,9 @@ export function calibrationLabel(before: Calibration, after: Calibration): strin
   }
   const d0 = before.domain;
   const d1 = after.domain;
-  if (d1?.mode !== d0?.mode) parts.push(`Set domain calibration to '${d1?.mode ?? 'off'}'`);
+  if (d1 && !d0) parts.push(`Found ${d1.domains.length} conditions for domain calibration (${d1.mode === 'off' ? 'calibration off' : `mode '${d1.mode}'`})`);
+  else if (d0 && !d1) parts.push('Removed domain calibration');
+  else if (d1?.mode !== d0?.mode) parts.push(`Set domain calibration to '${d1?.mode ?? 'off'}'`);
   else if (d1 !== d0) parts.push(`Updated the domain statistics (${d1?.domains.length ?? 0} domains)`);
   return parts.length ? parts.join('; ') : 'Changed calibration settings';
 }

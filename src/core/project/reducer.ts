@@ -240,8 +240,9 @@ export function reduceProject(s: ProjectState, a: ProjectAction, ctx: ReduceCont
         ood: calibration.ood ? { score: calibration.ood.score, tau: calibration.ood.tau, threshold: calibration.ood.threshold } : null,
         domain: calibration.domain ? calibration.domain.mode : null,
       };
-      const draft: EntryDraft = { action: 'calibrationChange', params, label: calibrationLabel(s.calibration, calibration), diff: setOp(s, 'calibration', calibration), capture };
-      return finish(s, draft);
+      const ops = [...setOp(s, 'calibration', calibration), ...(a.metricsAfter ? setOp(s, 'metrics', a.metricsAfter) : [])];
+      const draft: EntryDraft = { action: 'calibrationChange', params, label: calibrationLabel(s.calibration, calibration), diff: ops, capture };
+      return finish(s, measured(draft, a));
     }
   }
 }

@@ -128,7 +128,8 @@ export type ProjectAction =
       summary?: string;
     } & Measured)
   | ({ type: 'teacherChange'; teacher: TeacherInfo; classes?: ClassInfo[]; ensemble?: Ensemble | null } & Measured)
-  | { type: 'calibrationChange'; ood?: OodSettings | null; domain?: DomainSettings | null }
+  /** OOD threshold or domain calibration; a domain mode change restandardises, so it may carry the metrics after it. */
+  | ({ type: 'calibrationChange'; ood?: OodSettings | null; domain?: DomainSettings | null } & Measured)
   /** UI-only (selection, hover, zoom): passes through, never recorded. */
   | { type: 'ui'; what: string };
 

@@ -3,6 +3,7 @@ import { studio, useStudio } from '../../state/useStudio.ts';
 import { Thumb } from '../components/Thumb.tsx';
 import { DivergingBars } from '../components/DivergingBars.tsx';
 import { ModelView } from './ModelView.tsx';
+import { DomainChip } from '../domain/DomainChip.tsx';
 import { contributions } from '../../core/explain/contributions.ts';
 
 /** One image: labels, per-concept contributions to a class (they sum with the bias to the logit), best crops. */
@@ -37,6 +38,7 @@ export function ImageDetail({ i }: { i: number }) {
             Teacher: <strong>{ds.classes[t]}</strong> ({(ds.teacher.data[i * C + t] * 100).toFixed(0)} %) · Student: <strong className={s !== t ? 'neg' : ''}>{ds.classes[s]}</strong>
             {y >= 0 && <> · True: <strong>{ds.classes[y]}</strong></>}
           </div>
+          <DomainChip i={i} />
           <div className="row wrap" style={{ marginTop: 4 }}>
             <button onClick={() => studio().setUi({ compare: { ...studio().ui.compare, a: i, mode: 'images', cls: s } })}>Compare as A</button>
             <button onClick={() => studio().setUi({ compare: { ...studio().ui.compare, b: i, mode: 'images' } })}>Compare as B</button>

@@ -5,6 +5,7 @@ import { Panel } from '../components/Panel.tsx';
 import { Gallery } from './Gallery.tsx';
 import { ImageDetail } from './ImageDetail.tsx';
 import { describeFilter, filteredImages } from './filter.ts';
+import { DomainFilterOptions } from '../domain/DomainFilterOptions.tsx';
 
 export function ImagesView() {
   const ds = useStudio((s) => s.dataset);
@@ -20,7 +21,7 @@ export function ImagesView() {
     [ds, live, filter, heldOutOnly, version, head]);
   if (!ds || !live) return <Panel id="images" title="Images" style={{ flex: '55 1 0' }}><p className="empty">No images yet.</p></Panel>;
   const set = (f: GalleryFilter) => studio().setUi({ filter: f });
-  const value = filter.kind === 'class' ? `class:${filter.by}:${filter.cls}` : filter.kind === 'set' ? `set:${filter.set}` : filter.kind;
+  const value = filter.kind === 'class' ? `class:${filter.by}:${filter.cls}` : filter.kind === 'set' ? `set:${filter.set}` : filter.kind === 'domain' ? `domain:${filter.domain}` : filter.kind;
   return (
     <Panel id="images" title="Images" flush style={{ flex: '55 1 0' }} sub={`${items.length.toLocaleString('en')} of ${ds.N.toLocaleString('en')}`}>
       <div className="heat-controls">
@@ -31,6 +32,7 @@ export function ImagesView() {
               const [, by, c] = v.split(':');
               set({ kind: 'class', by: by as 'student', cls: Number(c) });
             } else if (v.startsWith('set:')) set({ kind: 'set', set: Number(v.slice(4)) });
+            else if (v.startsWith('domain:')) set({ kind: 'domain', domain: Number(v.slice(7)) });
             else set({ kind: v } as GalleryFilter);
           }}>
             <option value="all">all images</option>
@@ -43,6 +45,7 @@ export function ImagesView() {
                 {ds.sets.names.map((n, k) => <option key={n} value={`set:${k}`}>set: {n}</option>)}
               </optgroup>
             )}
+            <DomainFilterOptions />
             {(['student', 'teacher', 'truth'] as const).filter((b) => b !== 'truth' || ds.labels).map((by) => (
               <optgroup key={by} label={`${by} class`}>
                 {ds.classes.map((c, k) => <option key={c} value={`class:${by}:${k}`}>{by}: {c}</option>)}

@@ -1,6 +1,7 @@
 import type { GalleryFilter } from '../../state/types.ts';
 import type { StudioState } from '../../state/store.ts';
 import { unfamiliarFlags } from '../../state/ood.ts';
+import { domainPosteriors } from '../../state/domain.ts';
 
 /** Indices of the images a filter keeps, in dataset order. O(N). */
 export function filteredImages(s: StudioState, filter: GalleryFilter, heldOutOnly: boolean): Int32Array {
@@ -18,6 +19,7 @@ export function filteredImages(s: StudioState, filter: GalleryFilter, heldOutOnl
     return out.slice(0, n);
   }
   const flags = filter.kind === 'unfamiliar' ? unfamiliarFlags(ds, s.session ?? null) : null;
+  const top = filter.kind === 'domain' ? domainPosteriors(ds, s.session?.state.calibration.domain)?.top ?? null : null;
   for (let i = 0; i < N; i++) {
     if (heldOutOnly && !ds.isTest[i]) continue;
     let keep = true;
@@ -25,6 +27,7 @@ export function filteredImages(s: StudioState, filter: GalleryFilter, heldOutOnl
       case 'misaligned': keep = pred[i] !== ds.teacherPred[i]; break;
       case 'unfamiliar': keep = flags !== null && flags[i] === 1; break;
       case 'set': keep = ds.sets?.of[i] === filter.set; break;
+      case 'domain': keep = top !== null && top[i] === filter.domain; break;
       case 'class': keep = (filter.by === 'student' ? pred[i] : filter.by === 'teacher' ? ds.teacherPred[i] : ds.labels?.[i] ?? -1) === filter.cls; break;
       case 'confusion': {
         const ref = filter.matrix === 'teacher' ? ds.teacherPred[i] : ds.labels?.[i] ?? -1;
@@ -45,6 +48,7 @@ export function describeFilter(s: StudioState, f: GalleryFilter): string {
     case 'misaligned': return 'misaligned (student ≠ teacher)';
     case 'unfamiliar': return 'unfamiliar (OOD score below the threshold)';
     case 'set': return `set: ${ds.sets?.names[f.set] ?? '?'}`;
+    case 'domain': return `condition: ${s.session?.state.calibration.domain?.domains[f.domain]?.prompt ?? '?'}`;
     case 'flipped': {
       const h = s.session?.history;
       const node = h?.nodes[f.nodeId ?? h.head];

@@ -4,6 +4,7 @@ import { nodeMetrics } from '../../state/project.ts';
 import { Panel } from '../components/Panel.tsx';
 import { ConfusionMatrix } from './ConfusionMatrix.tsx';
 import { OodPanel } from './OodPanel.tsx';
+import { ShiftPanel } from './ShiftPanel.tsx';
 
 function Delta({ now, before }: { now: number | null; before: number | null | undefined }) {
   if (now == null || before == null) return null;
@@ -62,6 +63,7 @@ export function PerformanceView() {
         </>
       )}
       <OodPanel />
+      <ShiftPanel />
     </Panel>
   );
 }
