@@ -3,6 +3,7 @@
  * "Precomputed embeddings…" takes emb.npy + emb.ids.txt (class folders in the ids) + concept
  * text embeddings (concepts.npy + concepts.txt), shows what it found, builds and distils a
  * project; a bad ids file is then refused with its message and the imported project stays.
+ * A snappy parquet file (embedding list + image_path + label columns) is read in the page too.
  * Screenshots of the section go to artifacts/screenshots/embeddings-import-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { writeNpy } from '../../src/core/io/npy.ts';
 import { mulberry32, randNormal } from '../../src/core/math/rng.ts';
 import { chromiumAvailable, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
@@ -38,6 +40,18 @@ function writeFiles(): void {
   writeFileSync(join(dir, 'concepts.npy'), writeNpy(text, [CONCEPTS.length, 8]));
   writeFileSync(join(dir, 'concepts.txt'), CONCEPTS.join('\n') + '\n');
   writeFileSync(join(dir, 'short.ids.txt'), ids.slice(0, 40).join('\n') + '\n');
+  const rows = Array.from({ length: N }, (_, i) => Array.from(data.subarray(i * 8, (i + 1) * 8)));
+  writeFileSync(join(dir, 'emb.parquet'), new Uint8Array(parquetWriteBuffer({
+    columnData: [{ name: 'image_path', data: ids.map((id) => `/data/${id.split('/')[1]}`) }, { name: 'embedding', data: rows }, { name: 'label', data: ids.map((id) => id.split('/')[0]) }],
+    schema: [
+      { name: 'root', num_children: 3 },
+      { name: 'image_path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+      { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      { name: 'element', type: 'FLOAT', repetition_type: 'OPTIONAL' },
+      { name: 'label', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+    ],
+  })));
   const wide = new Float32Array(6 * 512);
   for (let i = 0; i < 6; i++) wide[i * 512 + i] = 1;
   writeFileSync(join(dir, 'wide.npy'), writeNpy(wide, [6, 512]));
@@ -121,6 +135,11 @@ describe.skipIf(!chromiumAvailable())('precomputed embeddings (production build)
     await q.getByLabel(/Download CLIP ViT-B\/32 \(OpenAI\)/).check();
     expect(await q.getByRole('button', { name: 'Build project' }).isDisabled()).toBe(false);
     await q.getByTestId('embeddings-preview').screenshot({ path: `${SHOTS}/embeddings-import-model-choice.png` });
+
+    // A snappy parquet file (embedding list column + image_path + label) read in the page.
+    await q.getByLabel('Precomputed embeddings…').setInputFiles([join(dir, 'emb.parquet'), join(dir, 'concepts.npy'), join(dir, 'concepts.txt')]);
+    await q.getByText('Found 90 images × 1 region × 8 dimensions').waitFor();
+    expect(await q.getByTestId('embeddings-preview').innerText()).toMatch(/Classes \(column label of emb\.parquet\): apple 30 · leaf 30 · sea 30/);
     await q.context().close();
   }, 300_000);
 });
