@@ -8,6 +8,7 @@ import { buildFromEmbeddingImport, modelsFor, placeholderThumb, previewEmbedding
 import type { BuildEmbedder } from './buildProject.ts';
 import { createStudioStore } from './store.ts';
 import { makeSyntheticProject } from './demoSynthetic.ts';
+import { exportProjectZip, importProjectZip, thumbMime } from './projectZip.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const KNOWN: KnownModel[] = [
@@ -66,6 +67,18 @@ describe('precomputed embeddings → project', () => {
     expect(r.metrics.accuracy).toBeGreaterThan(0.9);
     store.getState().commit({ type: 'load', dataset: r.dataset, ensemble: r.ensemble, label: r.label });
     expect(store.getState().dataset?.name).toBe('imported');
+
+    // The project file keeps the placeholder tiles (as .svg) through export and reopening.
+    const zip = await exportProjectZip(store.getState());
+    const other = createStudioStore();
+    const seen: { ext: string; text: string }[] = [];
+    const opened = importProjectZip(other.getState(), zip, 'p.zip', (t) => { seen.push({ ext: t.ext, text: new TextDecoder().decode(t.bytes) }); return `blob:${seen.length}`; });
+    expect(opened.ok).toBe(true);
+    expect(seen.length).toBe(60);
+    expect(seen[0].ext).toBe('svg');
+    expect(thumbMime(seen[0].ext)).toBe('image/svg+xml');
+    expect(seen[0].text).toMatch(/<svg [^>]*>.*apple\/img0\.png<\/text><\/svg>/);
+    expect(other.getState().dataset?.thumbs?.[59]).toBe('blob:60');
   }, 60_000);
 
   it('without concept text embeddings, the chosen model embeds the concept names (and refuses without one)', async () => {

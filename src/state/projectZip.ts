@@ -91,7 +91,8 @@ export function datasetProblem(ds: Dataset): string | null {
   return null;
 }
 
-const MIME: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' };
+// svg: the placeholder tiles of projects imported from precomputed embeddings (no images).
+const MIME: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', svg: 'image/svg+xml' };
 
 async function thumbBytes(url: string): Promise<Thumbnail | null> {
   try {
