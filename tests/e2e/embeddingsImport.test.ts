@@ -7,14 +7,14 @@
  * Screenshots of the section go to artifacts/screenshots/embeddings-import-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { writeNpy } from '../../src/core/io/npy.ts';
 import { mulberry32, randNormal } from '../../src/core/math/rng.ts';
-import { chromiumAvailable, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
+import { chromiumAvailable, ROOT, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
 
 const CONCEPTS = ['red', 'blue', 'green', 'round', 'square', 'metal', 'wood', 'glass'];
 const CLASSES = ['apple', 'sea', 'leaf'];
@@ -135,6 +135,13 @@ describe.skipIf(!chromiumAvailable())('precomputed embeddings (production build)
     await q.getByLabel(/Download CLIP ViT-B\/32 \(OpenAI\)/).check();
     expect(await q.getByRole('button', { name: 'Build project' }).isDisabled()).toBe(false);
     await q.getByTestId('embeddings-preview').screenshot({ path: `${SHOTS}/embeddings-import-model-choice.png` });
+    // Accessibility of the section in its fullest state (teacher and model selects, download checkbox).
+    await q.addScriptTag({ content: readFileSync(resolve(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8') });
+    const violations = (await q.evaluate(`(async () => {
+      const r = await window.axe.run(document.querySelector('[data-testid="embeddings-preview"]').parentElement, { resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length }));
+    })()`)) as { id: string; impact: string }[];
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
 
     // A snappy parquet file (embedding list column + image_path + label) read in the page.
     await q.getByLabel('Precomputed embeddings…').setInputFiles([join(dir, 'emb.parquet'), join(dir, 'concepts.npy'), join(dir, 'concepts.txt')]);
