@@ -90,6 +90,12 @@ interface Coeffs {
   ksize: number;
   bounds: Int32Array; // xmin, count per output pixel
   kk: Int32Array; // fixed-point weights, ksize per output pixel
+  /**
+   * Whether 255·Σ|weights| + HALF < 2^31 for every output pixel, so the fixed-point sums are
+   * int32 and `>> PRECISION_BITS` is PIL's clip8 shift; otherwise the sums are divided instead.
+   * (Bicubic weights sum to 1 with small negative lobes: always true in practice.)
+   */
+  int32: boolean;
 }
 
 const FILTERS = { 2: { fn: bilinear, support: 1 }, 3: { fn: bicubic, support: 2 } } as const;
@@ -104,6 +110,7 @@ function precomputeCoeffs(inSize: number, outSize: number, resample: 2 | 3): Coe
   const kk = new Int32Array(outSize * ksize);
   const k = new Float64Array(ksize);
   const ss = 1 / filterscale;
+  let int32 = true;
   for (let xx = 0; xx < outSize; xx++) {
     const center = (xx + 0.5) * scale;
     let xmin = Math.trunc(center - support + 0.5);
@@ -119,27 +126,30 @@ function precomputeCoeffs(inSize: number, outSize: number, resample: 2 | 3): Coe
       ww += w;
     }
     for (let x = 0; x < xmax; x++) if (ww !== 0) k[x] /= ww;
+    let abs = 0;
     for (let x = 0; x < ksize; x++) {
       const v = k[x] * ONE;
-      kk[xx * ksize + x] = Math.trunc(k[x] < 0 ? -0.5 + v : 0.5 + v);
+      const q = Math.trunc(k[x] < 0 ? -0.5 + v : 0.5 + v);
+      kk[xx * ksize + x] = q;
+      abs += Math.abs(q);
     }
+    if (255 * abs + HALF >= 2 ** 31) int32 = false;
     bounds[xx * 2] = xmin;
     bounds[xx * 2 + 1] = xmax;
   }
-  return { ksize, bounds, kk };
+  return { ksize, bounds, kk, int32 };
 }
 
-function clip8(ss: number): number {
-  const v = Math.floor(ss / ONE); // arithmetic >> PRECISION_BITS, also for negatives
-  return v < 0 ? 0 : v > 255 ? 255 : v;
-}
+/** PIL's clip8 for a sum that may be outside int32: floor(ss / 2^22), clamped by the store. */
+const shiftDown = (ss: number) => Math.floor(ss / ONE);
 
 /**
  * `resizeBicubic(img, width, height)` followed by a crop of (left, top, w, h) inside the resized
  * image, computing only the pixels the crop keeps: the same per-pixel arithmetic as the full
  * resize (each output pixel depends only on its own filter window), so bit-identical, but the
  * horizontal pass skips the columns and rows the crop drops (a quarter of the work for a 4:3
- * photo cropped square).
+ * photo cropped square). Works straight on the decoder's interleaved RGB bytes; the outputs are
+ * written through Uint8ClampedArray views, whose stores clamp to 0..255 as clip8 does.
  */
 export function resizeCropped(img: RgbImage, width: number, height: number, resample: 2 | 3, left: number, top: number, w: number, h: number): RgbImage {
   const src = img.data;
@@ -160,52 +170,79 @@ export function resizeCropped(img: RgbImage, width: number, height: number, resa
   // Horizontal pass (or plain column crop): rows [rowMin, rowEnd) × columns [left, left + w).
   const mid = new Uint8Array(w * rows * 3);
   if (width !== W0) {
-    const { ksize, bounds, kk } = precomputeCoeffs(W0, width, resample);
-    for (let y = 0; y < rows; y++) {
-      const row = (rowMin + y) * W0 * 3;
-      for (let x = 0; x < w; x++) {
-        const xx = left + x;
-        const xmin = bounds[xx * 2];
+    const { ksize, bounds, kk, int32 } = precomputeCoeffs(W0, width, resample);
+    // Weights as doubles (the sums stay exact integers far below 2^53; V8 does float
+    // multiply-adds without int32 overflow checks), and two source rows per pass over the
+    // weights: each weight load feeds six multiply-adds.
+    const kf = Float64Array.from(kk);
+    const mid8 = new Uint8ClampedArray(mid.buffer);
+    const rs = W0 * 3, ow = w * 3;
+    const down = (v: number) => (int32 ? v >> PRECISION_BITS : shiftDown(v));
+    for (let y = 0; y < rows; y += 2) {
+      const two = y + 1 < rows;
+      const row = (rowMin + y) * rs;
+      const row2 = two ? row + rs : row; // the last odd row is simply done twice
+      let o = y * ow;
+      const o2 = two ? ow : 0;
+      for (let xx = left; xx < left + w; xx++, o += 3) {
         const n = bounds[xx * 2 + 1];
-        const kOff = xx * ksize;
-        let s0 = HALF, s1 = HALF, s2 = HALF;
-        for (let i = 0; i < n; i++) {
-          const wt = kk[kOff + i];
-          const p = row + (xmin + i) * 3;
+        const x0 = bounds[xx * 2] * 3;
+        let p = row + x0, q = row2 + x0;
+        let s0 = HALF, s1 = HALF, s2 = HALF, t0 = HALF, t1 = HALF, t2 = HALF;
+        for (let i = xx * ksize, end = i + n; i < end; i++, p += 3, q += 3) {
+          const wt = kf[i];
           s0 += src[p] * wt;
           s1 += src[p + 1] * wt;
           s2 += src[p + 2] * wt;
+          t0 += src[q] * wt;
+          t1 += src[q + 1] * wt;
+          t2 += src[q + 2] * wt;
         }
-        const o = (y * w + x) * 3;
-        mid[o] = clip8(s0);
-        mid[o + 1] = clip8(s1);
-        mid[o + 2] = clip8(s2);
+        mid8[o] = down(s0);
+        mid8[o + 1] = down(s1);
+        mid8[o + 2] = down(s2);
+        mid8[o + o2] = down(t0);
+        mid8[o + o2 + 1] = down(t1);
+        mid8[o + o2 + 2] = down(t2);
       }
     }
   } else {
     for (let y = 0; y < rows; y++) mid.set(src.subarray(((rowMin + y) * W0 + left) * 3, ((rowMin + y) * W0 + left + w) * 3), y * w * 3);
   }
   if (!vert) return { width: w, height: h, data: mid };
-  const { ksize, bounds, kk } = vert;
+  // Vertical pass: four neighbouring bytes of an output row at a time, each sum kept in a
+  // register while walking down the filter's rows (float weights, exact as above).
+  const { ksize, bounds, kk, int32 } = vert;
+  const kf = Float64Array.from(kk);
+  const down = (v: number) => (int32 ? v >> PRECISION_BITS : shiftDown(v));
   const out = new Uint8Array(w * h * 3);
+  const out8 = new Uint8ClampedArray(out.buffer);
+  const rowLen = w * 3;
+  const quads = rowLen - (rowLen % 4);
   for (let y = 0; y < h; y++) {
     const yy = top + y;
-    const ymin = bounds[yy * 2] - rowMin;
-    const n = bounds[yy * 2 + 1];
-    const kOff = yy * ksize;
-    for (let x = 0; x < w; x++) {
-      let s0 = HALF, s1 = HALF, s2 = HALF;
-      for (let i = 0; i < n; i++) {
-        const wt = kk[kOff + i];
-        const p = ((ymin + i) * w + x) * 3;
+    const base = (bounds[yy * 2] - rowMin) * rowLen;
+    const k0 = yy * ksize, k1 = k0 + bounds[yy * 2 + 1];
+    const o = y * rowLen;
+    let j = 0;
+    for (; j < quads; j += 4) {
+      let s0 = HALF, s1 = HALF, s2 = HALF, s3 = HALF;
+      for (let i = k0, p = base + j; i < k1; i++, p += rowLen) {
+        const wt = kf[i];
         s0 += mid[p] * wt;
         s1 += mid[p + 1] * wt;
         s2 += mid[p + 2] * wt;
+        s3 += mid[p + 3] * wt;
       }
-      const o = (y * w + x) * 3;
-      out[o] = clip8(s0);
-      out[o + 1] = clip8(s1);
-      out[o + 2] = clip8(s2);
+      out8[o + j] = down(s0);
+      out8[o + j + 1] = down(s1);
+      out8[o + j + 2] = down(s2);
+      out8[o + j + 3] = down(s3);
+    }
+    for (; j < rowLen; j++) {
+      let s0 = HALF;
+      for (let i = k0, p = base + j; i < k1; i++, p += rowLen) s0 += mid[p] * kf[i];
+      out8[o + j] = down(s0);
     }
   }
   return { width: w, height: h, data: out };
@@ -282,20 +319,45 @@ export function resizeAndCrop(img: RgbImage, cfg: PreprocessConfig): RgbImage {
   return cur;
 }
 
+/**
+ * The float32 value of each byte after rescale + normalise, per channel: numpy's float32
+ * rounding at every step (×rescale in float64 then float32, − mean, ÷ std in float32). A byte
+ * has only 256 values, so a table gives the same floats as computing every pixel.
+ */
+function pixelTable(cfg: PreprocessConfig): Float32Array {
+  const f = Math.fround;
+  const t = new Float32Array(3 * 256);
+  for (let c = 0; c < 3; c++) {
+    const m = f(cfg.mean[c]);
+    const s = f(cfg.std[c]);
+    for (let b = 0; b < 256; b++) {
+      let v = b;
+      if (cfg.doRescale) v = f(v * cfg.rescaleFactor);
+      if (cfg.doNormalize) v = f(f(v - m) / s);
+      t[c * 256 + b] = v;
+    }
+  }
+  return t;
+}
+
+let lastTable: { cfg: PreprocessConfig; key: string; table: Float32Array } | null = null;
+
+function tableFor(cfg: PreprocessConfig): Float32Array {
+  const key = JSON.stringify([cfg.doRescale, cfg.rescaleFactor, cfg.doNormalize, cfg.mean, cfg.std]);
+  if (lastTable?.key !== key) lastTable = { cfg, key, table: pixelTable(cfg) };
+  return lastTable.table;
+}
+
 /** Rescale + normalise to float32 CHW, with numpy's float32 rounding at every step. */
 export function toPixelValues(img: RgbImage, cfg: PreprocessConfig, out?: Float32Array, offset = 0): Float32Array {
   const hw = img.width * img.height;
   const dst = out ?? new Float32Array(3 * hw);
-  const f = Math.fround;
-  for (let c = 0; c < 3; c++) {
-    const m = f(cfg.mean[c]);
-    const s = f(cfg.std[c]);
-    for (let i = 0; i < hw; i++) {
-      let v = img.data[i * 3 + c];
-      if (cfg.doRescale) v = f(v * cfg.rescaleFactor);
-      if (cfg.doNormalize) v = f(f(v - m) / s);
-      dst[offset + c * hw + i] = v;
-    }
+  const t = tableFor(cfg);
+  const src = img.data;
+  for (let i = 0, j = offset; i < hw; i++, j++) {
+    dst[j] = t[src[i * 3]];
+    dst[j + hw] = t[256 + src[i * 3 + 1]];
+    dst[j + 2 * hw] = t[512 + src[i * 3 + 2]];
   }
   return dst;
 }

@@ -32,7 +32,8 @@ for (let i = 0; i < 256; i++) {
 
 /** One component's source of output rows: its own plane (full resolution) or an upsampled row. */
 interface RowSource {
-  data: Uint8Array | Uint8ClampedArray;
+  /** Always a Uint8ClampedArray, so the conversion loops see one array type (monomorphic). */
+  data: Uint8ClampedArray;
   /** Offset of output row y in `data`. */
   offset(y: number): number;
 }
@@ -42,7 +43,7 @@ function rowSource(c: PlaneInfo, W: number, H: number, maxH: number, maxV: numbe
   const sx = maxH / c.h, sy = maxV / c.v;
   if (sx === 1 && sy === 1) return { data: c.plane, offset: (y) => y * stride };
   const w = Math.ceil((W * c.h) / maxH), h = Math.ceil((H * c.v) / maxV);
-  const line = new Uint8Array(Math.max(2 * w, W));
+  const line = new Uint8ClampedArray(Math.max(2 * w, W));
   return { data: line, offset: (y) => (upsampleRow(c.plane, stride, w, h, sx, sy, W, y, line), 0) };
 }
 
@@ -86,7 +87,7 @@ export function toRgb(comps: PlaneInfo[], W: number, H: number, maxH: number, ma
  * plane is wider than 2 samples), replication for other factors. Context rows beyond the edges
  * repeat the first/last valid row.
  */
-function upsampleRow(plane: Uint8ClampedArray, stride: number, w: number, h: number, sx: number, sy: number, W: number, y: number, line: Uint8Array): void {
+function upsampleRow(plane: Uint8ClampedArray, stride: number, w: number, h: number, sx: number, sy: number, W: number, y: number, line: Uint8ClampedArray): void {
   const rowOff = (r: number) => (r < 0 ? 0 : r > h - 1 ? h - 1 : r) * stride;
   const fancy = (sx === 1 && sy === 2) || (w > 2 && sx === 2 && (sy === 1 || sy === 2));
   if (!fancy) {

@@ -163,6 +163,7 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
       const sc = Array.from({ length: ns }, (_, i) => {
         const c = comps.find((x) => x.id === seg[1 + i * 2]);
         if (!c) throw new Error('scan names an unknown component');
+        if (seg.subarray(1, 1 + i * 2).some((id, j) => j % 2 === 0 && id === c.id)) throw new Error('scan names a component twice'); // as jdmarker.c
         c.dcTable = dc[seg[2 + i * 2] >> 4];
         c.acTable = ac[seg[2 + i * 2] & 15];
         if (!c.q) c.q = qt[c.tq] ?? null;

@@ -33,7 +33,10 @@ export function idctBlock(c: Int32Array, sum: number, dcOnly: boolean, out: Uint
   if (dcOnly) {
     // DESCALE(DESCALE(dc << 13, 11) << 13, 18) = (dc + 4) >> 3, exact for any int32 dc.
     const v = ((c[0] + 4) >> 3) + 128;
-    for (let r = 0; r < 8; r++, o += stride) out.fill(v, o, o + 8);
+    for (let r = 0; r < 8; r++, o += stride) {
+      out[o] = v; out[o + 1] = v; out[o + 2] = v; out[o + 3] = v;
+      out[o + 4] = v; out[o + 5] = v; out[o + 6] = v; out[o + 7] = v;
+    }
     return;
   }
   if (sum > INT_SAFE_SUM) {
@@ -72,7 +75,9 @@ export function idctBlock(c: Int32Array, sum: number, dcOnly: boolean, out: Uint
     const i1 = ws[w + 1], i2 = ws[w + 2], i3 = ws[w + 3], i4 = ws[w + 4], i5 = ws[w + 5], i6 = ws[w + 6], i7 = ws[w + 7];
     const i0 = ws[w];
     if ((i1 | i2 | i3 | i4 | i5 | i6 | i7) === 0) {
-      out.fill(((i0 + 16) >> 5) + 128, o, o + 8);
+      const v = ((i0 + 16) >> 5) + 128;
+      out[o] = v; out[o + 1] = v; out[o + 2] = v; out[o + 3] = v;
+      out[o + 4] = v; out[o + 5] = v; out[o + 6] = v; out[o + 7] = v;
       continue;
     }
     let z1 = (i2 + i6) * F0541;
