@@ -167,6 +167,8 @@ describe.skipIf(!chromiumAvailable())('HTTP teacher (demo, production build, moc
     const p = await ctx.newPage();
     await p.goto(h.url);
     await p.getByRole('heading', { name: 'History', exact: true }).waitFor();
+    // A function predicate: Playwright evals string ones, which this page's CSP forbids.
+    await p.waitForFunction(() => ((window as unknown as { __demoFirstScreenMs?: number }).__demoFirstScreenMs ?? 0) > 0, null, { timeout: 120_000 });
     await openSection(p);
     const sec = p.locator('.http-teacher');
     await sec.getByLabel('Address').fill(outside.url);
@@ -175,8 +177,7 @@ describe.skipIf(!chromiumAvailable())('HTTP teacher (demo, production build, moc
     await sec.getByLabel('Retries after a server error or timeout').fill('2');
     await sec.getByLabel('Address').scrollIntoViewIfNeeded();
     await p.locator('#project').screenshot({ path: `${SHOTS}/http-teacher-form-1280x800.png` });
-    // The button is enabled once the demo project is open (a fresh context loads it first).
-    await sec.getByRole('button', { name: 'Check what would be sent…' }).click({ timeout: 150_000 });
+    await sec.getByRole('button', { name: 'Check what would be sent…' }).click();
     await p.getByTestId('http-confirm').getByRole('button', { name: /Send 3 images/ }).click({ timeout: 60_000 });
     const msg = p.getByTestId('http-message').filter({ hasText: /Content-Security-Policy/ });
     await msg.waitFor({ timeout: 60_000 });
