@@ -293,8 +293,8 @@ export async function buildProjectFromImages(input: ImagesInput): Promise<BuildR
   let R = 0, D = 0, cached = 0;
   let teacherLabels: string[] | null = null;
   let teacherDescription = '';
-  const say = (done: number) => input.onProgress?.({ stage: `embedding images (${cached} from the cache${skipped.length ? `, ${skipped.length} skipped` : ''})`, done, total: N0 });
-  say(0);
+  const say = (done: number, what = 'embedding') => input.onProgress?.({ stage: `${what} · ${cached} cached${skipped.length ? ` · ${skipped.length} skipped` : ''}`, done, total: N0 });
+  say(0, 'reading');
   for (let s = 0; s < N0; s += chunk) {
     check(input.signal);
     const part = images.slice(s, s + chunk);
@@ -307,9 +307,11 @@ export async function buildProjectFromImages(input: ImagesInput): Promise<BuildR
       }
     }
     // Thumbnails and the ONNX teacher get copies: embedFiles hands the bytes over to the worker.
+    say(s, 'thumbnails');
     const thumbs = embedder.thumbnails ? await embedder.thumbnails(read.map((f) => ({ id: f.id, bytes: f.bytes.slice() }))) : null;
     let tprobs: Map<string, Float32Array> | null = null;
     if (teacher.kind === 'onnx') {
+      say(s, 'ONNX teacher');
       const r = await onnxRunner!(teacher, read.map((f) => ({ id: f.id, bytes: f.bytes.slice() })), { signal: input.signal });
       teacherLabels = r.labels;
       teacherDescription = r.description;

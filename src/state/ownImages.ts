@@ -18,8 +18,8 @@ export interface NamedBytes { name: string; bytes: Uint8Array }
 
 /** The built-in corpora (public/corpora/) and the default for own images. */
 export const BUILT_IN_CORPORA = [
-  { file: 'general.txt', label: 'General (726 everyday concepts)' },
-  { file: 'inspection.txt', label: 'Inspection line (124 concepts about parts and defects)' },
+  { file: 'general.txt', label: 'General, 726 everyday concepts' },
+  { file: 'inspection.txt', label: 'Inspection line, 124 concepts' },
 ] as const;
 
 export interface OwnImagesState {

@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { chromiumAvailable, ROOT, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
 import { encodeJpeg } from '../../src/data/images/index.ts';
 import { mulberry32, randNormal } from '../../src/core/math/rng.ts';
+import { zipSync } from 'fflate';
 
 const MARKER = '<!-- reference-predictor -->';
 let h: Harness;
@@ -51,6 +52,13 @@ describe.skipIf(!chromiumAvailable())('own images: folder → project → views,
     writeFileSync(resolve(dir, 'new', 'a.jpg'), photo([200, 40, 40], 500));
     writeFileSync(resolve(dir, 'new', 'b.jpg'), photo([40, 60, 200], 501));
     writeFileSync(resolve(dir, 'preds.csv'), 'file,label\nred-00.jpg,red\n');
+    // A bigger zip (class folders inside one top folder) for the ONNX teacher and for cancelling.
+    const entries: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 150; i++) {
+      entries[`shots/red/r${i}.jpg`] = photo([200, 40, 40], 1000 + i);
+      entries[`shots/blue/b${i}.jpg`] = photo([40, 60, 200], 2000 + i);
+    }
+    writeFileSync(resolve(dir, 'shots.zip'), zipSync(entries, { level: 0 }));
     h = await startHarness();
   }, 300_000);
   afterAll(async () => {
@@ -84,10 +92,8 @@ describe.skipIf(!chromiumAvailable())('own images: folder → project → views,
     // Ground-truth labels as the teacher: build.
     await p.getByRole('combobox', { name: /^Source/ }).selectOption('labels');
     await p.getByRole('button', { name: 'Build project' }).click();
-    await p.getByRole('progressbar', { name: /Build a project from 49 images/ }).waitFor({ timeout: 30_000 }).catch(() => undefined);
-    await p.locator('#project').screenshot({ path: `${SHOTS}/own-images-building.png` });
     await msg.getByText(/^Built parts: 48 images, 2 classes/).waitFor({ timeout: 180_000 });
-    await p.locator('#project').screenshot({ path: `${SHOTS}/own-images-built.png` });
+    await p.locator('#project').screenshot({ path: `${SHOTS}/own-images-built-project.png` });
 
     const skipped = p.getByTestId('own-images-skipped');
     expect(await skipped.innerText()).toMatch(/parts\/blue\/broken\.jpg: corrupt or unsupported JPEG/);
@@ -131,5 +137,43 @@ describe.skipIf(!chromiumAvailable())('own images: folder → project → views,
     const csv = readFileSync((await csvDl.path())!, 'utf8').trim().split(/\r?\n/);
     expect(csv).toHaveLength(3);
     expect(await p.getByTestId('apply-message').innerText()).toMatch(/2 images scored/);
+  }, 400_000);
+
+  it('a zip with the ONNX classifier as teacher: progress with counts, Cancel keeps the project, then builds', async () => {
+    const p = await h.page({ width: 1440, height: 900 });
+    await p.waitForFunction('window.__demoFirstScreenMs > 0', null, { timeout: 120_000 });
+    const demoName = await p.evaluate('window.__studio.getState().dataset.name');
+    await p.evaluate(`window.__studio.getState().setEnv({ modelId: 'tiny-clip' })`);
+    await p.getByLabel('Zip…').setInputFiles(resolve(dir, 'shots.zip'));
+    await p.getByTestId('import-preview').getByText('Classes: blue 150 · red 150').waitFor();
+    await p.locator('summary').filter({ hasText: /^Teacher$/ }).click();
+    await p.getByRole('combobox', { name: /^Source/ }).selectOption('onnx');
+    await p.getByLabel('Model .onnx…').setInputFiles(resolve(ROOT, 'models/demo-teacher/teacher.onnx'));
+    await p.getByLabel('Labels .txt or teacher.json…').setInputFiles(resolve(ROOT, 'models/demo-teacher/teacher.json'));
+    await p.getByTestId('onnx-files').getByText(/Model: teacher\.onnx · labels: teacher\.json/).waitFor();
+
+    // Start, watch the progress (counts, rate, ETA), cancel: nothing changes.
+    await p.getByRole('button', { name: 'Build project' }).click();
+    const bar = p.getByRole('progressbar', { name: 'Build a project from 300 images' });
+    await bar.waitFor({ timeout: 30_000 });
+    await p.screenshot({ path: `${SHOTS}/own-images-building-1440x900.png` });
+    await p.locator('#project').screenshot({ path: `${SHOTS}/own-images-building-project.png` });
+    expect(await p.locator('.progress').first().innerText()).toMatch(/\/ 300[\s\S]*ETA/);
+    await p.locator('.progress').first().getByRole('button', { name: 'Cancel' }).click();
+    const msg = p.getByTestId('own-images-message');
+    await msg.getByText('Build cancelled. Your current project is unchanged.').waitFor({ timeout: 60_000 });
+    expect(await p.evaluate('window.__studio.getState().dataset.name')).toBe(demoName);
+    expect(await p.evaluate('window.__studio.getState().jobs.length')).toBe(0);
+
+    await p.getByRole('button', { name: 'Build project' }).click();
+    await msg.getByText(/^Built shots: 300 images, 6 classes/).waitFor({ timeout: 240_000 });
+    const s = (await p.evaluate(`(() => { const d = window.__studio.getState().dataset;
+      return { classes: d.classes, teacher: d.teacherDescription, labels: d.labels, rows: d.teacher.rows }; })()`)) as Record<string, unknown>;
+    expect(s.classes).toEqual(['ok', 'scratched', 'rusty', 'cracked', 'dented', 'chipped']);
+    expect(s.teacher).toMatch(/^ONNX classifier teacher\.onnx \(6 classes, 64×64 input\)/);
+    expect(s.labels).toBeNull();
+    expect(s.rows).toBe(300);
+    expect(await p.getByTestId('own-images-skipped').innerText()).toMatch(/not one of the teacher's classes/);
+    await p.screenshot({ path: `${SHOTS}/own-images-onnx-built-1440x900.png` });
   }, 400_000);
 });

@@ -53,18 +53,20 @@ export function OwnImagesSection() {
           {preview.problems.map((p) => <span key={p} className="neg">{p}</span>)}
           {o.source && preview.images > 0 && (
             <>
-              <label className="row small">Concepts
-                <select value={typeof o.corpus === 'string' ? o.corpus : 'own'} disabled={building} onChange={(e) => setOwnImages({ corpus: e.target.value })}>
+              <div className="row wrap small">
+                <label className="row small" style={{ minWidth: 0 }}>Concepts
+                <select style={{ maxWidth: 170 }} value={typeof o.corpus === 'string' ? o.corpus : 'own'} disabled={building} onChange={(e) => setOwnImages({ corpus: e.target.value })}>
                   {BUILT_IN_CORPORA.map((c) => <option key={c.file} value={c.file}>{c.label}</option>)}
                   {typeof o.corpus !== 'string' && <option value="own">{o.corpus.name} ({o.corpus.concepts.length} concepts)</option>}
                 </select>
+                </label>
                 <FilePicker label="Your list (.txt)…" accept=".txt,text/plain" onFiles={async (f) => {
                   if (!f[0]) return;
                   const concepts = parseCorpusText(await f[0].text());
                   if (concepts.length) setOwnImages({ corpus: { name: f[0].name, concepts } });
                   else setOwnImages({ phase: 'error', message: `${f[0].name} holds no concept names (one per line, optionally "name<TAB>category").` });
                 }} />
-              </label>
+              </div>
               <span className="muted">
                 Model: <strong>{model?.label ?? modelId}</strong> · Teacher: <strong>{TEACHER_WORDS[teacherChoice]}</strong> (change them under Model and Teacher below)
               </span>
@@ -74,9 +76,13 @@ export function OwnImagesSection() {
                   Download it ({model.sizeMB ?? '?'} MB once, then cached in this browser)
                 </label>
               )}
-              <div className="row">
-                <button className="primary" disabled={building || busy} onClick={() => void buildOwnProject(store)}>Build project</button>
-                <span className="muted grow">Your current project stays open until the new one is ready.</span>
+              <div className="row wrap">
+                <button className="primary" disabled={building || busy} onClick={() => {
+                  void buildOwnProject(store);
+                  // The progress bar (with Cancel) sits at the top of the Project panel: bring it into view.
+                  setTimeout(() => document.querySelector('#project [role="progressbar"]')?.closest('.progress')?.scrollIntoView({ block: 'nearest' }), 50);
+                }}>Build project</button>
+                <span className="muted">Your current project stays open until the new one is ready.</span>
               </div>
             </>
           )}
@@ -89,8 +95,8 @@ export function OwnImagesSection() {
         </div>
       )}
       {(o.skipped.length > 0 || o.notes.length > 0) && (
-        <details className="small" open={o.skipped.length > 0 && o.skipped.length <= 5} data-testid="own-images-skipped">
-          <summary>{o.skipped.length} file(s) skipped{o.notes.length ? `, ${o.notes.length} note(s)` : ''}</summary>
+        <details className="small" open={o.skipped.length <= 5} data-testid="own-images-skipped">
+          <summary>{[o.skipped.length ? `${o.skipped.length} file(s) skipped` : '', o.notes.length ? `${o.notes.length} note(s)` : ''].filter(Boolean).join(', ')}</summary>
           <ul style={{ margin: 0, paddingLeft: 16, maxHeight: 100, overflow: 'auto' }}>
             {o.skipped.map((s) => <li key={s.name}><strong>{s.name}</strong>: {s.reason}</li>)}
             {o.notes.map((n) => <li key={n} className="muted">{n}</li>)}
