@@ -50,6 +50,10 @@ function rowSource(c: PlaneInfo, W: number, H: number, maxH: number, maxV: numbe
 export function toRgb(comps: PlaneInfo[], W: number, H: number, maxH: number, maxV: number, ycc: boolean): RgbImage {
   const out = new Uint8Array(W * H * 3);
   const o8 = new Uint8ClampedArray(out.buffer); // stores clamp to 0..255
+  if (ycc && isH2v2(comps, W, maxH, maxV)) {
+    h2v2Rgb(comps, W, H, o8);
+    return { width: W, height: H, data: out };
+  }
   const src = comps.map((c) => rowSource(c, W, H, maxH, maxV));
   if (comps.length === 1) {
     const s = src[0];
@@ -79,6 +83,60 @@ export function toRgb(comps: PlaneInfo[], W: number, H: number, maxH: number, ma
     }
   }
   return { width: W, height: H, data: out };
+}
+
+/** 4:2:0 with full-resolution luma and fancy-upsampled chroma: the common photo layout. */
+function isH2v2(comps: PlaneInfo[], W: number, maxH: number, maxV: number): boolean {
+  const [y, cb, cr] = comps;
+  return y.h === maxH && y.v === maxV && maxH === 2 * cb.h && maxV === 2 * cb.v && cb.h === cr.h && cb.v === cr.v && Math.ceil((W * cb.h) / maxH) > 2;
+}
+
+/**
+ * h2v2 fancy upsampling of both chroma planes fused with the colour conversion: per output row,
+ * the chroma column sums (3 × nearer row + farther row) are rolled along, each giving the two
+ * output pixels over it — the same arithmetic as upsampleRow, without the row buffers.
+ */
+function h2v2Rgb(comps: PlaneInfo[], W: number, H: number, o8: Uint8ClampedArray): void {
+  const [Y, Cb, Cr] = comps;
+  const yp = Y.plane, bp = Cb.plane, rp = Cr.plane;
+  const ys = Y.bpl * 8, cs = Cb.bpl * 8;
+  if (Cr.bpl !== Cb.bpl) throw new Error('chroma planes of different widths'); // same factors: never
+  const w = Math.ceil(W / 2), h = Math.ceil(H / 2);
+  for (let y = 0; y < H; y++) {
+    const yy = y >> 1;
+    const far = y & 1 ? (yy + 1 > h - 1 ? h - 1 : yy + 1) : yy - 1 < 0 ? 0 : yy - 1;
+    const n0 = yy * cs, f0 = far * cs;
+    const yo = y * ys;
+    let o = y * W * 3;
+    let bCur = bp[n0] * 3 + bp[f0], bNext = bp[n0 + 1] * 3 + bp[f0 + 1], bLast = bCur;
+    let rCur = rp[n0] * 3 + rp[f0], rNext = rp[n0 + 1] * 3 + rp[f0 + 1], rLast = rCur;
+    for (let i = 0; i < w; i++) {
+      // Even output pixel 2i: (3·cur + last + 8) >> 4 (at the left edge last = cur).
+      let cb = (bCur * 3 + bLast + 8) >> 4, cr = (rCur * 3 + rLast + 8) >> 4;
+      let yv = yp[yo + 2 * i];
+      o8[o] = yv + CR_R[cr];
+      o8[o + 1] = yv + ((CB_G[cb] + CR_G[cr]) >> 16);
+      o8[o + 2] = yv + CB_B[cb];
+      o += 3;
+      if (2 * i + 1 >= W) break;
+      // Odd output pixel 2i+1: (3·cur + next + 7) >> 4 (at the right edge next = cur).
+      cb = (bCur * 3 + bNext + 7) >> 4;
+      cr = (rCur * 3 + rNext + 7) >> 4;
+      yv = yp[yo + 2 * i + 1];
+      o8[o] = yv + CR_R[cr];
+      o8[o + 1] = yv + ((CB_G[cb] + CR_G[cr]) >> 16);
+      o8[o + 2] = yv + CB_B[cb];
+      o += 3;
+      bLast = bCur;
+      bCur = bNext;
+      rLast = rCur;
+      rCur = rNext;
+      if (i + 2 < w) {
+        bNext = bp[n0 + i + 2] * 3 + bp[f0 + i + 2];
+        rNext = rp[n0 + i + 2] * 3 + rp[f0 + i + 2];
+      }
+    }
+  }
 }
 
 /**
