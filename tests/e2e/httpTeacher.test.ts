@@ -12,6 +12,8 @@
  * Screenshots: artifacts/screenshots/http-teacher-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, ROOT, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
 import { demoTeacherLookup, startMockTeacher, type MockReply, type MockTeacher } from '../../tools/demo/mockTeacher.ts';
@@ -22,6 +24,18 @@ let mock: MockTeacher;
 let outside: MockTeacher;
 const kinds = new Map<string, string>();
 const seen: Record<string, number> = {};
+
+/** Serious or critical axe violations inside the HTTP teacher section. */
+async function axe(p: Page): Promise<{ id: string; impact: string; n: number }[]> {
+  if ((await p.evaluate('typeof window.axe')) !== 'object') {
+    await p.addScriptTag({ content: readFileSync(resolve(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8') });
+  }
+  const v = (await p.evaluate(`(async () => {
+    const r = await window.axe.run(document.querySelector('.http-teacher'), { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length }));
+  })()`)) as { id: string; impact: string; n: number }[];
+  return v.filter((x) => x.impact === 'serious' || x.impact === 'critical');
+}
 
 const state = (p: Page, expr: string) => p.evaluate(`(() => { const s = window.__studio.getState(); return ${expr}; })()`);
 
@@ -92,6 +106,7 @@ describe.skipIf(!chromiumAvailable())('HTTP teacher (demo, production build, moc
     expect(mock.requests).toHaveLength(0);
     await confirm.scrollIntoViewIfNeeded();
     await panel.screenshot({ path: `${SHOTS}/http-teacher-confirm.png` });
+    expect(await axe(p)).toEqual([]);
 
     await confirm.getByRole('button', { name: 'Send 30 images' }).click();
     await p.getByTestId('http-progress').waitFor();
@@ -117,6 +132,7 @@ describe.skipIf(!chromiumAvailable())('HTTP teacher (demo, production build, moc
     expect(await p.getByTestId('http-stored').innerText()).toContain(`${okImages.size} answers stored`);
     await failures.scrollIntoViewIfNeeded();
     await panel.screenshot({ path: `${SHOTS}/http-teacher-errors.png` });
+    expect(await axe(p)).toEqual([]);
     await p.screenshot({ path: `${SHOTS}/http-teacher-1440x900.png` });
 
     // Reload: the answers are still there and are not asked again.

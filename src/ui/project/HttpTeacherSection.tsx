@@ -52,6 +52,9 @@ function toConfig(f: Form): HttpTeacherConfigInput {
   };
 }
 
+/** Problems in a dark red: the shared orange (--neg, a weight's colour) is too light for small text. */
+const ERR = { color: '#b3261e' } as const;
+
 const kb = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`);
 
 const BODY: Record<Form['format'], (field: string) => string> = {
@@ -113,7 +116,7 @@ function Failures({ list }: { list: RunFailure[] }) {
         const of = list.filter((f) => f.kind === k);
         return (
           <details key={k} open={kinds.length === 1}>
-            <summary className="small neg">{KIND_TITLE[k]}: {of.length} image{of.length === 1 ? '' : 's'}</summary>
+            <summary className="small" style={ERR}>{KIND_TITLE[k]}: {of.length} image{of.length === 1 ? '' : 's'}</summary>
             <ul className="small" style={{ margin: 0, paddingLeft: 16, maxHeight: 90, overflow: 'auto' }}>
               {of.slice(0, 20).map((f, x) => <li key={x}><span className="muted">{f.image}:</span> {f.message}</li>)}
               {of.length > 20 && <li className="muted">…and {of.length - 20} more</li>}
@@ -200,7 +203,7 @@ export function HttpTeacherSection() {
         </label>
         <div className="row wrap">
           <button type="submit" disabled={running || !!blocker || run.phase === 'confirm'}>Check what would be sent…</button>
-          {blocker && <span className="small neg">{blocker}</span>}
+          {blocker && <span className="small" style={ERR}>{blocker}</span>}
         </div>
       </form>
       {f.url && !blocker && <p className="small muted" style={{ margin: '2px 0 0' }}>This page may only connect to addresses its server allows; {teacherOrigin(f.url)} must be listed (README, “Serving the built app”).</p>}
@@ -219,7 +222,7 @@ export function HttpTeacherSection() {
         </div>
       )}
       {run.message && (
-        <p className={`small ${run.message.bad ? 'neg' : ''}`} role={run.message.bad ? 'alert' : 'status'} data-testid="http-message" style={{ margin: '4px 0 0' }}>{run.message.text}</p>
+        <p className="small" role={run.message.bad ? 'alert' : 'status'} data-testid="http-message" style={{ margin: '4px 0 0', ...(run.message.bad ? ERR : {}) }}>{run.message.text}</p>
       )}
       <Failures list={run.failures} />
       {answers > 0 && run.phase !== 'running' && run.phase !== 'preparing' && (
