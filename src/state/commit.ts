@@ -10,7 +10,7 @@ import { beginDrag, dispatch, endDrag, redoSession, undoSession, type ProjectAct
 import type { Flip } from '../core/history/types.ts';
 import { calibratedAhat } from './domain.ts';
 import { initialUi, type StudioAction } from './actions.ts';
-import { boxAt, liveFor, nodeMetrics, plainMetrics, sessionFor, studioMetrics } from './project.ts';
+import { boxAt, heldOutFlips, liveFor, nodeMetrics, plainMetrics, sessionFor, studioMetrics } from './project.ts';
 import type { StudioState } from './store.ts';
 import { DEFAULT_SETTINGS, type Dataset } from './types.ts';
 import { fmtDelta, fmtPct } from './format.ts';
@@ -173,8 +173,9 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
       const stats = session.state.stats ?? ds.stats;
       const dsNext: Dataset = { ...ds, stats, ahat: calibratedAhat(ds, stats, action.domain), ahatDomain: action.domain };
       const served = session.state.ensemble?.served;
-      const metricsAfter = served ? plainMetrics(studioMetrics(dsNext, liveFor(dsNext, served).pred)) : undefined;
-      const next = dispatch(session, { type: 'calibrationChange', domain: action.domain, ...(metricsAfter ? { metricsAfter } : {}) }, now);
+      const pred = served ? liveFor(dsNext, served).pred : null;
+      const measured = pred ? { metricsAfter: plainMetrics(studioMetrics(dsNext, pred)), ...(s.headPred ? { flipped: heldOutFlips(ds, s.headPred, pred) } : {}) } : {};
+      const next = dispatch(session, { type: 'calibrationChange', domain: action.domain, ...measured }, now);
       if (next === session) return;
       commitStudent(set, get, next, {}, dsNext, scheduleSave, s.headPred);
       return;

@@ -21,6 +21,8 @@ import { exportStudentJson } from './exportStudent.ts';
 import { cleanPrompts, DEMO_DOMAIN_PROMPTS, domainPosteriors, domainsFromPrompts, domainsInMode, setPromptEmbedder, setRows } from './domain.ts';
 import { runShiftSimulator, setShiftEmbedder } from './shift.ts';
 import { filteredImages } from '../ui/images/filter.ts';
+import { exportProjectZip, importProjectZip } from './projectZip.ts';
+import { fromSaved, SAVE_VERSION, toSaved } from './persistence.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const api = createEmbedApi({
@@ -105,6 +107,19 @@ describe.skipIf(!demoOnDisk)('domain calibration on the demo', () => {
     expect(doc.domain.domains[1].prompt).toBe('a photo in dim light');
     const parsed = parseStudentExport(json);
     expect('error' in parsed ? parsed.error : 'ok').toBe('ok');
+
+    // The whole-project file and the autosave bring the calibration back, with the calibrated â.
+    const other = createStudioStore();
+    const back = importProjectZip(other.getState(), await exportProjectZip(s), 'p.zip');
+    expect(back).toMatchObject({ ok: true });
+    expect(other.getState().session!.state.calibration.domain!.mode).toBe('source');
+    expect(Array.from(other.getState().session!.state.calibration.domain!.domains[1].mu)).toEqual(Array.from(s.session!.state.calibration.domain!.domains[1].mu));
+    expect(other.getState().dataset!.ahat).toEqual(s.dataset!.ahat);
+    const saved = fromSaved(SAVE_VERSION, structuredClone(toSaved(s)!));
+    expect('error' in saved).toBe(false);
+    const third = createStudioStore();
+    if (!('error' in saved)) third.getState().commit({ type: 'hydrate', ...saved });
+    expect(third.getState().dataset!.ahat).toEqual(s.dataset!.ahat);
 
     // Test-time statistics: refused on a batch under 30 images, with the reason; accepted on 'shifted'.
     const cur = s.session!.state.calibration.domain!;

@@ -7,10 +7,17 @@
 import { useState } from 'react';
 import { studio, useStudio } from '../../state/useStudio.ts';
 import { runShiftSimulator, shiftBlocker, SHIFT_KINDS, type CorruptionKind, type ShiftRun } from '../../state/shift.ts';
-import { fmtPct } from '../../state/format.ts';
 import { CHART_MODES, panelLayout, type ChartMetric } from './shiftChart.ts';
 
 const PW = 150;
+/** A share as a percentage with one decimal, '–' when not measured. */
+const num = (x: number | null | undefined) => (x == null ? '–' : (100 * x).toFixed(1));
+const METRIC_LABEL: Record<ChartMetric, string> = { accuracy: 'Accuracy', fidelity: 'Fidelity', flagged: 'Flagged as unfamiliar' };
+/** Mean share flagged over the corrupted batches (null when a mode has no result). */
+function meanFlag(run: ShiftRun, mode: 'off' | 'source' | 'testTime'): number | null {
+  const v = run.results.map((x) => x.r[mode]?.flagged).filter((f): f is number => f != null);
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+}
 const PH = 96;
 
 function Panel({ title, run, kind, metric }: { title: string; run: ShiftRun; kind: CorruptionKind; metric: ChartMetric }) {
@@ -105,8 +112,8 @@ export function ShiftSimulator() {
         <div data-testid="shift-result">
           <div className="row small" role="radiogroup" aria-label="Chart metric">
             Show:
-            {(['accuracy', 'fidelity'] as const).map((m) => (
-              <label key={m} className="row small"><input type="radio" name="shift-metric" checked={metric === m} onChange={() => setMetric(m)} /> {m}</label>
+            {(['accuracy', 'fidelity', 'flagged'] as const).map((m) => (
+              <label key={m} className="row small"><input type="radio" name="shift-metric" checked={metric === m} onChange={() => setMetric(m)} /> {METRIC_LABEL[m].toLowerCase()}</label>
             ))}
           </div>
           <div className="row wrap shift-chart" data-testid="shift-chart" style={{ alignItems: 'flex-start', gap: 4 }}>
@@ -120,22 +127,23 @@ export function ShiftSimulator() {
             ))}
             · severity 0 = the clean images · {run.rows.length} held-out images, fidelity against the teacher's answer on the clean image
           </p>
-          <table className="data" data-testid="shift-table">
+          <p className="small" data-testid="shift-flagged" style={{ margin: '2px 0' }}>
+            {run.ood ? <>Flagged as unfamiliar, mean over the shifted batches: off <strong className="num">{num(meanFlag(run, 'off'))} %</strong>,
+              source <strong className="num">{num(meanFlag(run, 'source'))} %</strong>, test-time <strong className="num">{num(meanFlag(run, 'testTime'))} %</strong>
+              {' '}(clean held-out images: {num(run.clean.off.flagged)} %).</> : 'No OOD threshold is set, so nothing is flagged.'}
+          </p>
+          <table className="data shift-table" data-testid="shift-table">
+            <caption className="small" style={{ textAlign: 'left' }}>{METRIC_LABEL[metric]} (%) by calibration</caption>
             <thead>
-              <tr>
-                <th scope="col">Corruption</th>
-                <th scope="col">Accuracy: off / source / test-time</th>
-                <th scope="col">Fidelity: off / source / test-time</th>
-                <th scope="col">{run.ood ? 'Flagged unfamiliar: off / source / test-time' : 'Flagged unfamiliar'}</th>
-              </tr>
+              <tr><th scope="col">Corruption</th><th scope="col">off</th><th scope="col">source</th><th scope="col">test-time</th></tr>
             </thead>
             <tbody>
               {[{ kind: null as CorruptionKind | null, severity: 0, r: run.clean }, ...run.results].map((x) => (
                 <tr key={`${x.kind}-${x.severity}`}>
-                  <td>{x.kind ? `${labelOf(x.kind)} ${x.severity}` : 'clean'}</td>
-                  <td className="num">{fmtPct(x.r.off.accuracy)} / {fmtPct(x.r.source.accuracy)} / {x.r.testTime ? fmtPct(x.r.testTime.accuracy) : '–'}</td>
-                  <td className="num">{fmtPct(x.r.off.fidelity)} / {fmtPct(x.r.source.fidelity)} / {x.r.testTime ? fmtPct(x.r.testTime.fidelity) : '–'}</td>
-                  <td className="num">{run.ood ? <>{fmtPct(x.r.off.flagged)} / {fmtPct(x.r.source.flagged)} / {x.r.testTime ? fmtPct(x.r.testTime.flagged) : '–'}</> : 'no OOD threshold set'}</td>
+                  <th scope="row" className="small" style={{ fontWeight: 'normal', textAlign: 'left' }}>{x.kind ? `${labelOf(x.kind)} ${x.severity}` : 'clean'}</th>
+                  <td className="num">{num(x.r.off[metric])}</td>
+                  <td className="num">{num(x.r.source[metric])}</td>
+                  <td className="num">{num(x.r.testTime?.[metric])}</td>
                 </tr>
               ))}
             </tbody>

@@ -7,7 +7,7 @@ import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import type { ShiftResult } from '../../core/calibration/index.ts';
 
-export type ChartMetric = 'accuracy' | 'fidelity';
+export type ChartMetric = 'accuracy' | 'fidelity' | 'flagged';
 export const CHART_MODES = [
   { key: 'off', label: 'calibration off', dash: '4 3' },
   { key: 'source', label: 'source statistics', dash: '' },
