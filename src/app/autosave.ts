@@ -4,7 +4,7 @@
  * estimate and persistence, localStorage for the project to reopen.
  */
 import {
-  claimProject, deleteProjectRecord, listProjects, loadProjectRecord, saveProjectRecord, sweepOrphans,
+  claimProject, deleteProjectRecord, projectEntry, listProjects, loadProjectRecord, saveProjectRecord, sweepOrphans,
 } from '../data/persist/projectDb.ts';
 import { browserTabLocks } from '../data/persist/tabLock.ts';
 import { createAutosave, installAutosave, type Autosave } from '../state/autosave.ts';
@@ -14,7 +14,7 @@ const LAST = 'concept-studio:last-project';
 
 export function startAutosave(store: StudioStore): Autosave {
   const a = createAutosave(store, {
-    db: { save: saveProjectRecord, load: loadProjectRecord, claim: claimProject, list: listProjects, remove: deleteProjectRecord },
+    db: { save: saveProjectRecord, load: loadProjectRecord, claim: claimProject, entry: projectEntry, list: listProjects, remove: deleteProjectRecord },
     locks: browserTabLocks(),
     storage: typeof navigator !== 'undefined' && navigator.storage ? navigator.storage : null,
     remember: {
@@ -23,6 +23,8 @@ export function startAutosave(store: StudioStore): Autosave {
     },
   });
   installAutosave(a);
+  // Test hook, like window.__studio: the save status (mode, last save, errors) for e2e tests.
+  (window as unknown as { __autosave: Autosave }).__autosave = a;
   // Leaving the page (closing the tab, switching away on a phone): save what the debounce still holds.
   addEventListener('pagehide', () => void a.flush());
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') void a.flush(); });

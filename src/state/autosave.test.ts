@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  claimProject, deleteProjectRecord, listProjects, loadProjectRecord, saveProjectRecord,
+  claimProject, deleteProjectRecord, listProjects, loadProjectRecord, projectEntry, saveProjectRecord,
 } from '../data/persist/projectDb.ts';
 import type { HeldLock, TabLocks, TabMessage } from '../data/persist/tabLock.ts';
 import { createAutosave, projectIdOf, type Autosave, type PersistApi } from './autosave.ts';
@@ -27,6 +27,9 @@ function lockHub() {
   };
   return {
     holder: (id: string) => holders.get(id)?.tab ?? null,
+    closeTab(tab: string) {
+      for (const [id, h] of [...holders]) if (h.tab === tab) holders.delete(id);
+    },
     tab(tab: string): TabLocks {
       return {
         tryHold: async (id, onLost) => (holders.has(id) ? null : grant(id, tab, onLost)),
@@ -56,7 +59,7 @@ function lockHub() {
   };
 }
 
-const realDb: PersistApi = { save: saveProjectRecord, load: loadProjectRecord, claim: claimProject, list: listProjects, remove: deleteProjectRecord };
+const realDb: PersistApi = { save: saveProjectRecord, load: loadProjectRecord, claim: claimProject, entry: projectEntry, list: listProjects, remove: deleteProjectRecord };
 
 function newStore(): StudioStore {
   return createStudioStore();
@@ -94,6 +97,11 @@ describe('two tabs on one project', () => {
     B.store.getState().commit({ type: 'relabel', concept: 0, name: 'from tab B' });
     expect(B.store.getState().session!.state.concepts[0].name).not.toBe('from tab B');
     expect(B.store.getState().ui.announce).toMatch(/read-only/);
+    expect(W(B.store)).toEqual(before);
+    const n = nodes(B.store);
+    await B.store.getState().tune('banAll', 0, 0); // a refit is refused before it starts
+    expect(B.store.getState().busy).toBe(false);
+    expect(nodes(B.store)).toBe(n);
     expect(W(B.store)).toEqual(before);
     await B.a.save(B.store.getState());
 
@@ -203,6 +211,32 @@ describe('a full disk', () => {
     expect(T.a.status.getState().error).toBeNull();
     const rec = await loadProjectRecord(id);
     expect((rec!.payload as { session: { state: { concepts: { name: string }[] } } }).session.state.concepts[0].name).toBe('made while full');
+  });
+
+  it('a reload while the disk is full still opens the last save (even the writer claim is refused)', async () => {
+    let full = false;
+    const quota = () => Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
+    const db: PersistApi = {
+      ...realDb,
+      save: (id, r, o) => (full ? quota() : realDb.save(id, r, o)),
+      claim: (id) => (full ? quota() : realDb.claim(id)),
+    };
+    const hub = lockHub();
+    const A = tab(hub, 'F1', db);
+    loadSynthetic(A.store);
+    await A.a.save(A.store.getState());
+    const id = projectIdOf(A.store.getState())!;
+    const n = nodes(A.store);
+    full = true;
+    hub.closeTab('F1'); // A's tab is closed: its lock goes with it
+    const B = tab(hub, 'F2', db);
+    expect(await B.a.restore(id)).toBe(true);
+    expect(nodes(B.store)).toBe(n);
+    expect(B.a.status.getState().error?.kind).toBe('quota');
+    full = false;
+    B.store.getState().commit({ type: 'relabel', concept: 0, name: 'after room' });
+    await B.a.save(B.store.getState());
+    expect(B.a.status.getState().error).toBeNull();
   });
 });
 

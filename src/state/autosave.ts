@@ -23,6 +23,8 @@ export interface SaveStatus {
   /** Why read-only: the project was already open elsewhere, or another tab took it over from this one. */
   readOnlyReason: 'otherTab' | 'takenOver' | null;
   lastSavedAt: number | null;
+  /** How long the last save took to commit in IndexedDB, ms (measured, for the note and the e2e log). */
+  lastWriteMs: number | null;
   /** The last save failed; `kind` quota = the browser's storage is full. */
   error: { kind: 'quota' | 'other'; text: string } | null;
   /** Saved projects, newest first. */
@@ -36,7 +38,7 @@ export interface SaveStatus {
 }
 
 const initialStatus = (): SaveStatus => ({
-  projectId: null, mode: 'writer', readOnlyReason: null, lastSavedAt: null, error: null,
+  projectId: null, mode: 'writer', readOnlyReason: null, lastSavedAt: null, lastWriteMs: null, error: null,
   projects: [], usage: null, quota: null, persisted: null, busy: false,
 });
 const noStatus = createStore<SaveStatus>()(initialStatus);
@@ -51,6 +53,7 @@ export interface PersistApi {
   save(id: string, record: StoredRecord, opts: SaveOptions): Promise<void>;
   load(id: string): Promise<StoredRecord | null>;
   claim(id: string): Promise<number>;
+  entry(id: string): Promise<{ gen: number } | null>;
   list(): Promise<ProjectEntry[]>;
   remove(id: string): Promise<void>;
 }
@@ -134,16 +137,21 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
     return r;
   };
 
-  // Read-only tabs refuse recorded changes (views stay usable for looking around).
-  const inner = store.getState().commit;
+  // Read-only tabs refuse recorded changes, and refits before they start (views stay usable for looking around).
+  const st0 = store.getState();
+  const refuse = () => {
+    const ro = saveStatus.getState().mode === 'readOnly';
+    if (ro) store.getState().announce(READ_ONLY_NOTE);
+    return ro;
+  };
   store.setState({
     commit: (a: StudioAction) => {
-      if (saveStatus.getState().mode === 'readOnly' && !ALLOWED_READ_ONLY.has(a.type)) {
-        store.getState().announce(READ_ONLY_NOTE);
-        return;
-      }
-      inner(a);
+      if (!ALLOWED_READ_ONLY.has(a.type) && refuse()) return;
+      st0.commit(a);
     },
+    tuneMany: (requests, label) => (refuse() ? Promise.resolve() : st0.tuneMany(requests, label)),
+    distill: () => (refuse() ? Promise.resolve() : st0.distill()),
+    confirmProposal: () => (refuse() ? Promise.resolve() : st0.confirmProposal()),
   });
 
   const readOnly = (reason: 'otherTab' | 'takenOver') => {
@@ -182,7 +190,13 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
 
   async function becomeWriter(id: string, l: HeldLock | null, reload: boolean): Promise<void> {
     lock = l;
-    gen = await db.claim(id);
+    try {
+      gen = await db.claim(id);
+    } catch (e) {
+      // A full disk refuses even the claim; this tab holds the lock, so it writes under the current generation.
+      gen = (await db.entry(id).catch(() => null))?.gen ?? 0;
+      failed(e);
+    }
     if (reload) {
       // The other tab's last save is the truth now; this tab's view of it may be older.
       const rec = await db.load(id);
@@ -217,6 +231,11 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
   /** The parts of the last written state (a flush with nothing new writes nothing). */
   let written: unknown[] = [];
   const savedParts = (s: StudioState) => [s.dataset, s.session, s.boxes, s.training, s.ui, s.settings];
+  function failed(e: unknown) {
+    if (isQuotaError(e)) set({ error: { kind: 'quota', text: quotaMessage(saveStatus.getState().lastSavedAt) } });
+    else set({ error: { kind: 'other', text: `Could not save: ${(e as Error)?.message ?? String(e)}. Your work stays open in this tab; the last save is kept.` } });
+  }
+
   async function writeState(s: StudioState, id: string, g: number): Promise<void> {
     const parts = savedParts(s);
     if (parts.every((x, i) => x === written[i])) return;
@@ -225,7 +244,7 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
     const savedAt = Date.now();
     await db.save(id, { version: SAVE_VERSION, savedAt, payload }, { gen: g, name: s.dataset?.name ?? id, bytes: approxBytes(payload) });
     written = parts;
-    set({ lastSavedAt: savedAt, error: null });
+    set({ lastSavedAt: savedAt, lastWriteMs: Date.now() - savedAt, error: null });
     deps.remember?.set(id);
     if (legacy && legacy !== id) {
       const old = legacy;
@@ -248,8 +267,7 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
           // Another tab claimed the project without this tab hearing of it (no Web Locks): never overwrite it.
           readOnly('takenOver');
           waitForRelease(id);
-        } else if (isQuotaError(e)) set({ error: { kind: 'quota', text: quotaMessage(st.lastSavedAt) } });
-        else set({ error: { kind: 'other', text: `Could not save: ${(e as Error)?.message ?? String(e)}. Your work stays open in this tab; the last save is kept.` } });
+        } else failed(e);
         console.warn('autosave failed', e);
       }
     });
@@ -277,9 +295,15 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
     save,
     flush: () => save(store.getState()),
     async restore(preferred) {
-      const candidates = [preferred, deps.remember?.get(), 'current'].filter((x): x is string => !!x);
+      // The project asked for, the one this browser had open last, else the most recently saved one
+      // (localStorage may not have reached the disk before a crash; IndexedDB commits have).
+      const newest = (await db.list().catch(() => []))[0]?.id;
+      const candidates = [...new Set([preferred, deps.remember?.get(), newest, 'current'])].filter((x): x is string => !!x);
       for (const id of candidates) {
-        const rec = await db.load(id).catch(() => null);
+        const rec = await db.load(id).catch((e) => {
+          console.warn(`could not read saved project ${id}`, e);
+          return null;
+        });
         if (!rec) continue;
         const r = fromSaved(rec.version, rec.payload);
         if ('error' in r) {
@@ -287,9 +311,10 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
           continue;
         }
         store.getState().commit({ type: 'hydrate', ...r });
+        set({ lastSavedAt: rec.savedAt });
         const real = projectIdOf(store.getState())!;
         if (real !== id) legacy = id; // a record saved before projects had ids: moves to its own id on the first save
-        await serial(() => attach(real));
+        await serial(() => attach(real)).catch((e) => failed(e));
         void refresh();
         return true;
       }

@@ -11,7 +11,13 @@ export function fmtBytes(b: number | null): string {
   return `${(b / 1e9).toFixed(1)} GB`;
 }
 
-const when = (t: number) => (t ? new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+/** "14:05" today, "3 Nov, 14:05" otherwise. */
+function when(t: number): string {
+  if (!t) return '—';
+  const d = new Date(t);
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return d.toDateString() === new Date().toDateString() ? `today ${time}` : `${d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' })}, ${time}`;
+}
 
 function openProject(id: string) {
   void autosave()?.flush().finally(() => location.assign(`${location.pathname}?project=${encodeURIComponent(id)}`));
@@ -32,43 +38,39 @@ export function SavedProjectsSection() {
     <details open data-testid="saved-projects">
       <summary><h3 style={{ display: 'inline' }}>Saved projects</h3></summary>
       <p className="small muted" style={{ margin: '0 0 4px' }}>
-        Projects are saved in this browser as you work. {st.projects.length} saved, {fmtBytes(total)}
+        Projects are saved in this browser as you work: {st.projects.length} saved, {fmtBytes(total)}
         {st.usage != null && <> · the studio uses {fmtBytes(st.usage)}{st.quota ? ` of ${fmtBytes(st.quota)} the browser allows` : ''} (models and image caches included)</>}.
       </p>
       {st.projects.length > 0 && (
-        <table className="data small" aria-label="Saved projects">
-          <thead><tr><th scope="col">Project</th><th scope="col">Last saved</th><th scope="col">Size</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
-          <tbody>
-            {st.projects.map((p) => (
-              <tr key={p.id}>
-                <td className="ellipsis" style={{ maxWidth: 150 }} title={p.name}>{p.name}</td>
-                <td>{when(p.savedAt)}</td>
-                <td>{fmtBytes(p.bytes)}</td>
-                <td style={{ whiteSpace: 'nowrap' }}>
-                  {p.id === st.current ? <span className="muted">open</span> : confirm === p.id ? (
-                    <span role="group" aria-label={`Confirm deleting ${p.name}`}>
-                      <button className="danger" onClick={async () => {
-                        setConfirm(null);
-                        try {
-                          await autosave()?.remove(p.id);
-                          setNote({ text: `Deleted ${p.name} (${fmtBytes(p.bytes)} freed).`, bad: false });
-                        } catch (e) {
-                          setNote({ text: `Could not delete ${p.name}: ${(e as Error).message}`, bad: true });
-                        }
-                      }}>Delete for good</button>{' '}
-                      <button onClick={() => setConfirm(null)}>Keep</button>
-                    </span>
-                  ) : (
-                    <>
-                      <button aria-label={`Open ${p.name}`} onClick={() => openProject(p.id)}>Open</button>{' '}
-                      <button aria-label={`Delete ${p.name}`} onClick={() => setConfirm(p.id)}>Delete…</button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul aria-label="Saved projects" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
+          {st.projects.map((p) => (
+            <li key={p.id} className="small" style={{ borderTop: '1px solid var(--line)', padding: '3px 0' }}>
+              <div className="ellipsis" title={p.name}><strong>{p.name}</strong></div>
+              <div className="row" style={{ gap: 6 }}>
+                <span className="muted grow">saved {when(p.savedAt)} · {fmtBytes(p.bytes)}</span>
+                {p.id === st.current ? <span className="muted">open in this tab</span> : confirm === p.id ? (
+                  <span role="group" aria-label={`Confirm deleting ${p.name}`}>
+                    <button className="danger" onClick={async () => {
+                      setConfirm(null);
+                      try {
+                        await autosave()?.remove(p.id);
+                        setNote({ text: `Deleted ${p.name} (${fmtBytes(p.bytes)} freed).`, bad: false });
+                      } catch (e) {
+                        setNote({ text: `Could not delete ${p.name}: ${(e as Error).message}`, bad: true });
+                      }
+                    }}>Delete for good</button>{' '}
+                    <button onClick={() => setConfirm(null)}>Keep</button>
+                  </span>
+                ) : (
+                  <>
+                    <button aria-label={`Open ${p.name}`} onClick={() => openProject(p.id)}>Open</button>
+                    <button aria-label={`Delete ${p.name}`} onClick={() => setConfirm(p.id)}>Delete…</button>
+                  </>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
       )}
       {confirm && <p className="small" role="alert" style={{ margin: '4px 0' }}>Delete “{st.projects.find((p) => p.id === confirm)?.name}” from this browser? Its history cannot be brought back unless you exported it.</p>}
       {note && <p className={`small ${note.bad ? 'neg' : ''}`} role="status" style={{ margin: '4px 0' }}>{note.text}</p>}
