@@ -21,6 +21,7 @@ import { buildDemoDataset, distillDemo, DEMO_TRAINING } from '../../src/state/de
 import { inProcessEngine } from '../../src/state/engine.ts';
 import { sessionFor } from '../../src/state/project.ts';
 import { defaultOodSettings } from '../../src/state/ood.ts';
+import { DEMO_DOMAIN_PROMPTS } from '../../src/state/domain.ts';
 import { createEmbedApi } from '../../src/workers/embedApi.ts';
 import { decodeImage } from '../../src/data/images/index.ts';
 import { corrupt, CORRUPTIONS, SEVERITIES, type Corruption } from '../../src/data/images/corrupt.ts';
@@ -28,7 +29,6 @@ import { domainConceptStats, domainPosterior, DOMAIN_TEMPERATURE, evaluateShiftB
 import type { Mat } from '../../src/core/types.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-export const DEMO_DOMAIN_PROMPTS = ['a photo in bright light', 'a photo in dim light', 'a photo in haze', 'a photo with glare'];
 
 function takeImages(e: { R: number; D: number; data: Float32Array }, rows: ArrayLike<number>) {
   const per = e.R * e.D;
