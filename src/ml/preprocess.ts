@@ -140,6 +140,16 @@ function precomputeCoeffs(inSize: number, outSize: number, resample: 2 | 3): Coe
   return { ksize, bounds, kk, int32 };
 }
 
+const SCRATCH_MAX = 16 << 20;
+let scratchBuf = new Uint8Array(0);
+
+/** A reusable buffer of `n` bytes (fresh above 16 MB, so a huge image's scratch is not kept). */
+function scratch(n: number): Uint8Array {
+  if (n > SCRATCH_MAX) return new Uint8Array(n);
+  if (scratchBuf.length < n) scratchBuf = new Uint8Array(n);
+  return scratchBuf.subarray(0, n);
+}
+
 /** PIL's clip8 for a sum that may be outside int32: floor(ss / 2^22), clamped by the store. */
 const shiftDown = (ss: number) => Math.floor(ss / ONE);
 
@@ -168,14 +178,15 @@ export function resizeCropped(img: RgbImage, width: number, height: number, resa
   }
   const rows = rowEnd - rowMin;
   // Horizontal pass (or plain column crop): rows [rowMin, rowEnd) × columns [left, left + w).
-  const mid = new Uint8Array(w * rows * 3);
+  // The intermediate image is scratch when a vertical pass follows (reused between calls).
+  const mid = vert ? scratch(w * rows * 3) : new Uint8Array(w * rows * 3);
   if (width !== W0) {
     const { ksize, bounds, kk, int32 } = precomputeCoeffs(W0, width, resample);
     // Weights as doubles (the sums stay exact integers far below 2^53; V8 does float
     // multiply-adds without int32 overflow checks), and two source rows per pass over the
     // weights: each weight load feeds six multiply-adds.
     const kf = Float64Array.from(kk);
-    const mid8 = new Uint8ClampedArray(mid.buffer);
+    const mid8 = new Uint8ClampedArray(mid.buffer, mid.byteOffset, mid.length);
     const rs = W0 * 3, ow = w * 3;
     const down = (v: number) => (int32 ? v >> PRECISION_BITS : shiftDown(v));
     for (let y = 0; y < rows; y += 2) {

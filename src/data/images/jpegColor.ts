@@ -30,6 +30,10 @@ for (let i = 0; i < 256; i++) {
   CB_G[i] = -FIX(0.34414) * x + 32768;
 }
 
+/** Clamp to 0..255 by table (libjpeg's range_limit): RANGE[v + 384] for v in -384..639. */
+const RANGE = new Uint8Array(1024);
+for (let i = 0; i < 1024; i++) RANGE[i] = i < 384 ? 0 : i > 639 ? 255 : i - 384;
+
 /** One component's source of output rows: its own plane (full resolution) or an upsampled row. */
 interface RowSource {
   /** Always a Uint8ClampedArray, so the conversion loops see one array type (monomorphic). */
@@ -51,7 +55,11 @@ export function toRgb(comps: PlaneInfo[], W: number, H: number, maxH: number, ma
   const out = new Uint8Array(W * H * 3);
   const o8 = new Uint8ClampedArray(out.buffer); // stores clamp to 0..255
   if (ycc && isH2v2(comps, W, maxH, maxV)) {
-    h2v2Rgb(comps, W, H, o8);
+    h2v2Rgb(comps, W, H, out);
+    return { width: W, height: H, data: out };
+  }
+  if (ycc && comps.every((c) => c.h === maxH && c.v === maxV)) {
+    h1v1Rgb(comps, W, H, out);
     return { width: W, height: H, data: out };
   }
   const src = comps.map((c) => rowSource(c, W, H, maxH, maxV));
@@ -85,6 +93,21 @@ export function toRgb(comps: PlaneInfo[], W: number, H: number, maxH: number, ma
   return { width: W, height: H, data: out };
 }
 
+/** No subsampling (4:4:4): one pass over the three planes. */
+function h1v1Rgb(comps: PlaneInfo[], W: number, H: number, out: Uint8Array): void {
+  const yp = comps[0].plane, bp = comps[1].plane, rp = comps[2].plane;
+  const s0 = comps[0].bpl * 8, s1 = comps[1].bpl * 8, s2 = comps[2].bpl * 8;
+  for (let y = 0, o = 0; y < H; y++) {
+    const ia = y * s0, ib = y * s1, ic = y * s2;
+    for (let x = 0; x < W; x++, o += 3) {
+      const yv = yp[ia + x] + 384, cb = bp[ib + x], cr = rp[ic + x];
+      out[o] = RANGE[yv + CR_R[cr]];
+      out[o + 1] = RANGE[yv + ((CB_G[cb] + CR_G[cr]) >> 16)];
+      out[o + 2] = RANGE[yv + CB_B[cb]];
+    }
+  }
+}
+
 /** 4:2:0 with full-resolution luma and fancy-upsampled chroma: the common photo layout. */
 function isH2v2(comps: PlaneInfo[], W: number, maxH: number, maxV: number): boolean {
   const [y, cb, cr] = comps;
@@ -96,7 +119,7 @@ function isH2v2(comps: PlaneInfo[], W: number, maxH: number, maxV: number): bool
  * the chroma column sums (3 × nearer row + farther row) are rolled along, each giving the two
  * output pixels over it — the same arithmetic as upsampleRow, without the row buffers.
  */
-function h2v2Rgb(comps: PlaneInfo[], W: number, H: number, o8: Uint8ClampedArray): void {
+function h2v2Rgb(comps: PlaneInfo[], W: number, H: number, out: Uint8Array): void {
   const [Y, Cb, Cr] = comps;
   const yp = Y.plane, bp = Cb.plane, rp = Cr.plane;
   const ys = Y.bpl * 8, cs = Cb.bpl * 8;
@@ -113,19 +136,19 @@ function h2v2Rgb(comps: PlaneInfo[], W: number, H: number, o8: Uint8ClampedArray
     for (let i = 0; i < w; i++) {
       // Even output pixel 2i: (3·cur + last + 8) >> 4 (at the left edge last = cur).
       let cb = (bCur * 3 + bLast + 8) >> 4, cr = (rCur * 3 + rLast + 8) >> 4;
-      let yv = yp[yo + 2 * i];
-      o8[o] = yv + CR_R[cr];
-      o8[o + 1] = yv + ((CB_G[cb] + CR_G[cr]) >> 16);
-      o8[o + 2] = yv + CB_B[cb];
+      let yv = yp[yo + 2 * i] + 384;
+      out[o] = RANGE[yv + CR_R[cr]];
+      out[o + 1] = RANGE[yv + ((CB_G[cb] + CR_G[cr]) >> 16)];
+      out[o + 2] = RANGE[yv + CB_B[cb]];
       o += 3;
       if (2 * i + 1 >= W) break;
       // Odd output pixel 2i+1: (3·cur + next + 7) >> 4 (at the right edge next = cur).
       cb = (bCur * 3 + bNext + 7) >> 4;
       cr = (rCur * 3 + rNext + 7) >> 4;
-      yv = yp[yo + 2 * i + 1];
-      o8[o] = yv + CR_R[cr];
-      o8[o + 1] = yv + ((CB_G[cb] + CR_G[cr]) >> 16);
-      o8[o + 2] = yv + CB_B[cb];
+      yv = yp[yo + 2 * i + 1] + 384;
+      out[o] = RANGE[yv + CR_R[cr]];
+      out[o + 1] = RANGE[yv + ((CB_G[cb] + CR_G[cr]) >> 16)];
+      out[o + 2] = RANGE[yv + CB_B[cb]];
       o += 3;
       bLast = bCur;
       bCur = bNext;

@@ -146,14 +146,22 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
       maxV = Math.max(...comps.map((c) => c.v));
       mcusX = Math.ceil(W / (8 * maxH));
       mcusY = Math.ceil(H / (8 * maxV));
+      let total = 0;
       for (const c of comps) {
         c.bpl = mcusX * c.h;
         c.bpc = mcusY * c.v;
         c.wBlocks = Math.ceil(Math.ceil((W * c.h) / maxH) / 8);
         c.hBlocks = Math.ceil(Math.ceil((H * c.v) / maxV) / 8);
-        // Blocks no scan reaches stay mid-grey, as zero coefficients would decode.
-        c.plane = new Uint8ClampedArray(c.bpl * 8 * c.bpc * 8).fill(128);
         c.coefs = new Int16Array(progressive ? c.bpl * c.bpc * 64 : 0);
+        total += c.bpl * 8 * c.bpc * 8;
+      }
+      const planes = planeMemory(total);
+      for (let i = 0, at = 0; i < n; i++) {
+        const c = comps[i];
+        const size = c.bpl * 8 * c.bpc * 8;
+        // Blocks no scan reaches stay mid-grey, as zero coefficients would decode.
+        c.plane = planes.subarray(at, at + size).fill(128);
+        at += size;
       }
     } else if (m >= 0xc3 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
       throw new UnsupportedJpeg(m >= 0xc9 ? 'arithmetic-coded JPEG' : 'lossless or hierarchical JPEG');
@@ -188,6 +196,20 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
   // jdapimin.c default_decompress_parms: JFIF → YCbCr; Adobe transform 0 → RGB; ids 'R','G','B' → RGB.
   const ycc = comps.length === 3 && (jfif || (adobe !== null ? adobe !== 0 : !(comps[0].id === 82 && comps[1].id === 71 && comps[2].id === 66)));
   return toRgb(comps, W, H, maxH, maxV, ycc);
+}
+
+/**
+ * The component planes live only during one (synchronous) decode: for ordinary photos one
+ * buffer is kept and reused, which spares the allocation and the first-touch page faults of
+ * ~1.5 MB per 800×600 photo; bigger images get their own memory, released after the decode.
+ */
+const POOL_MAX = 16 << 20;
+let pool = new Uint8ClampedArray(0);
+
+function planeMemory(size: number): Uint8ClampedArray {
+  if (size > POOL_MAX) return new Uint8ClampedArray(size);
+  if (pool.length < size) pool = new Uint8ClampedArray(size);
+  return pool;
 }
 
 interface ScanParams {
