@@ -423,7 +423,7 @@ class Bits {
     private d: Uint8Array,
     public pos: number,
   ) {}
-  private fill() {
+  fill() {
     const d = this.d;
     while (this.cnt <= 16) {
       let b = 0;
@@ -496,7 +496,22 @@ function decodeProgressiveScan(data: Uint8Array, start: number, sc: Component[],
         return;
       }
       const act = c.acTable!;
+      const fast = act.fastAc;
+      const scale = 1 << s.al;
       for (let k = s.ss; k <= s.se; k++) {
+        // A short code and its value bits in one lookup (as in baseline scans).
+        if (bits.cnt < 16) bits.fill();
+        const f = fast[(bits.buf >>> (bits.cnt - LOOK)) & 511];
+        if (f) {
+          k += (f >> 4) & 15;
+          if (k > 63) {
+            bits.cnt -= f & 15;
+            break;
+          }
+          bits.cnt -= (f >> 8) & 15;
+          coef[b + ZIGZAG[k]] = (f >> 16) * scale;
+          continue;
+        }
         const rs = bits.decode(act);
         const r = rs >> 4, sz = rs & 15;
         if (sz) {
