@@ -17,6 +17,14 @@ export function startAutosave(store: StudioStore): Autosave {
     db: { save: saveProjectRecord, load: loadProjectRecord, claim: claimProject, entry: projectEntry, list: listProjects, remove: deleteProjectRecord },
     locks: browserTabLocks(),
     storage: typeof navigator !== 'undefined' && navigator.storage ? navigator.storage : null,
+    // A tab opened on `?project=<id>` (Saved projects › Open) keeps the address on the project it shows.
+    onProject: (id) => {
+      const u = new URL(location.href);
+      if (u.searchParams.has('project') && u.searchParams.get('project') !== id) {
+        u.searchParams.set('project', id);
+        history.replaceState(history.state, '', u);
+      }
+    },
     remember: {
       get: () => { try { return localStorage.getItem(LAST); } catch { return null; } },
       set: (id) => { try { localStorage.setItem(LAST, id); } catch { /* private mode: reopen falls back to the newest */ } },

@@ -268,3 +268,25 @@ describe('autosave timing', () => {
     }
   });
 });
+
+describe('storage estimate and persistence', () => {
+  it('shows the browser\'s usage estimate and asks for persistent storage on request', async () => {
+    let persisted = false;
+    const store = newStore();
+    const a = createAutosave(store, {
+      db: realDb, locks: null, tabId: 'S',
+      storage: { estimate: async () => ({ usage: 12_345, quota: 1e9 }), persisted: async () => persisted, persist: async () => (persisted = true) },
+    });
+    loadSynthetic(store);
+    await a.save(store.getState());
+    await a.refresh();
+    expect(a.status.getState()).toMatchObject({ usage: 12_345, quota: 1e9, persisted: false });
+    const me = a.status.getState().projects.find((p) => p.id === a.status.getState().projectId)!;
+    expect(me.name).toMatch(/Synthetic/);
+    expect(me.bytes).toBeGreaterThan(1000);
+    expect(await a.requestPersistence()).toBe(true);
+    expect(a.status.getState().persisted).toBe(true);
+    // The open project cannot be deleted from under this tab.
+    await expect(a.remove(me.id)).rejects.toThrow(/open project/);
+  });
+});

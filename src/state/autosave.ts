@@ -71,6 +71,8 @@ export interface AutosaveDeps {
   storage?: StorageApi | null;
   /** Remembers the project to reopen on the next visit (localStorage in the app). */
   remember?: { get(): string | null; set(id: string): void };
+  /** Told when this tab's project changes (the app keeps a `?project=` address pointing at it). */
+  onProject?: (id: string) => void;
   /** How long a take-over waits for the other tab to write its last changes. */
   handoverMs?: number;
   tabId?: string;
@@ -217,6 +219,7 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
     waiting = null;
     gen = undefined;
     set({ projectId: id });
+    deps.onProject?.(id);
     if (locks) {
       const l = await locks.tryHold(id, onLost);
       if (!l) {

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
@@ -70,6 +70,17 @@ const fingerprint = (p: Page) => state<{ nodes: string[]; head: string; wsum: nu
 /** Wait until this tab's last change is in IndexedDB (the save status says so, and nothing is pending). */
 async function saved(p: Page, after = 0) {
   await p.waitForFunction(`(window.__autosave.status.getState().lastSavedAt ?? 0) > ${after}`, null, { timeout: 30_000 });
+}
+
+/** Serious or critical axe violations inside the given parts of the page. */
+async function axeSerious(p: Page, include: string[]) {
+  await p.addScriptTag({ content: readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8') });
+  const res = await p.evaluate(async (inc) => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const r = await axe.run({ include: inc.map((x) => [x]) }, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, first: v.nodes[0]?.target }));
+  }, include);
+  return res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
 describe.skipIf(!chromiumAvailable())('persistence under crashes, kills, two tabs and a full disk', () => {
@@ -215,6 +226,7 @@ describe.skipIf(!chromiumAvailable())('persistence under crashes, kills, two tab
     expect(await saveState(a, 'a.mode')).toBe('writer');
     expect(await a.getByTestId('readonly-banner').count()).toBe(0);
     await b.screenshot({ path: `${SHOTS}/persist-readonly-banner.png` });
+    expect(await axeSerious(b, ['.save-banners'])).toEqual([]);
     await b.setViewportSize({ width: 1280, height: 800 });
     await b.screenshot({ path: `${SHOTS}/persist-readonly-banner-1280.png` });
 
@@ -334,9 +346,19 @@ describe.skipIf(!chromiumAvailable())('persistence under crashes, kills, two tab
     for (const r of rows) expect(r).toMatch(/\d+(\.\d)? (kB|MB)/);
     expect(await p.getByTestId('saved-projects').innerText()).toMatch(/the studio uses [\d.]+ (kB|MB|GB)/);
     await p.locator('#project').screenshot({ path: `${SHOTS}/persist-saved-projects.png` });
+    // Open the other one here, and come back.
+    await p.getByRole('button', { name: `Open ${first}` }).click();
+    await p.waitForURL(/\?project=/);
+    await p.waitForFunction('window.__studio?.getState().dataset?.N === 2000');
+    expect(await state(p, 's.dataset.name')).toBe(first);
+    const second = await p.evaluate(() => (window as unknown as { __autosave: { status: { getState(): { projects: { id: string; name: string }[] } } } }).__autosave.status.getState().projects.find((x) => x.name.includes('10,000'))!.name);
+    await p.getByRole('button', { name: `Open ${second}` }).click();
+    await p.waitForFunction('window.__studio?.getState().dataset?.N === 10000');
+    await list.scrollIntoViewIfNeeded();
     await p.getByRole('button', { name: `Delete ${first}` }).click();
     await p.getByRole('button', { name: 'Delete for good' }).waitFor();
     await p.locator('#project').screenshot({ path: `${SHOTS}/persist-delete-confirm.png` });
+    expect(await axeSerious(p, ['[data-testid=saved-projects]'])).toEqual([]);
     await p.getByRole('button', { name: 'Keep', exact: true }).click();
     expect(await list.getByRole('listitem').count()).toBe(2);
     await p.getByRole('button', { name: `Delete ${first}` }).click();
