@@ -39,6 +39,7 @@ function lockHub() {
           if (prev) setTimeout(prev.onLost, 0); // the old holder's request rejects with AbortError
           return l;
         },
+        held: async (id) => holders.has(id),
         waitFor: (id, onLost, signal) => new Promise((resolve) => {
           if (!holders.has(id)) return resolve(grant(id, tab, onLost));
           const w = { tab, onLost, grant: resolve };
@@ -105,6 +106,11 @@ describe('two tabs on one project', () => {
     expect(W(B.store)).toEqual(before);
     await B.a.save(B.store.getState());
 
+    // Nobody deletes a project another tab has open.
+    const C = tab(hub, 'C');
+    loadSynthetic(C.store, 100);
+    await C.a.save(C.store.getState());
+    await expect(C.a.remove(id)).rejects.toThrow(/open in another tab/);
     // A keeps editing and saving; the saved project is A's.
     A.store.getState().commit({ type: 'relabel', concept: 0, name: 'from tab A' });
     await A.a.save(A.store.getState());

@@ -357,6 +357,7 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
     }),
     async remove(id) {
       if (id === saveStatus.getState().projectId) throw new Error('the open project cannot be deleted here; open another project first');
+      if (await locks?.held(id)) throw new Error('it is open in another tab; close it there first');
       await db.remove(id);
       locks?.post({ type: 'deleted', id, tab });
       await refresh();

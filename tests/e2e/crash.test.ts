@@ -266,6 +266,12 @@ describe.skipIf(!chromiumAvailable())('persistence under crashes, kills, two tab
     await c.goto(h.url);
     await c.waitForFunction('window.__studio?.getState().dataset != null');
     expect(await steps(c)).toBe(n0 + 2);
+    // c is read-only while b writes; when b's tab closes, c becomes the writer on its own.
+    await c.getByTestId('readonly-banner').waitFor();
+    await b.close();
+    await c.getByTestId('readonly-banner').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await saveState(c, 'a.mode')).toBe('writer');
+    expect(await steps(c)).toBe(n0 + 2);
     await ctx.close();
   }, 180_000);
 

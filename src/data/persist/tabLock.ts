@@ -15,6 +15,8 @@ export interface TabLocks {
   steal(id: string, onLost: () => void): Promise<HeldLock>;
   /** Resolves with the lock once the tab holding it lets go; `signal` withdraws the wait. */
   waitFor(id: string, onLost: () => void, signal: AbortSignal): Promise<HeldLock | null>;
+  /** Whether some tab (this one included) has the project open: holds its lock or waits for it (read-only). */
+  held(id: string): Promise<boolean>;
   /** Messages between tabs of this origin about projects. */
   post(msg: TabMessage): void;
   listen(fn: (msg: TabMessage) => void): () => void;
@@ -66,6 +68,10 @@ export function browserTabLocks(): TabLocks | null {
     tryHold: (id, onLost) => hold(id, { ifAvailable: true }, onLost),
     steal: async (id, onLost) => (await hold(id, { steal: true }, onLost))!,
     waitFor: (id, onLost, signal) => hold(id, { signal }, onLost),
+    held: async (id) => {
+      const q = await navigator.locks.query();
+      return [...(q.held ?? []), ...(q.pending ?? [])].some((l) => l.name === lockName(id));
+    },
     post: (m) => ch.postMessage(m),
     listen(fn) {
       fns.add(fn);

@@ -17,7 +17,7 @@ export function SaveBanner() {
             {st.reason === 'takenOver'
               ? 'This project was taken over in another tab; this tab is read-only now, so nothing here overwrites that tab\'s work.'
               : 'This project is open in another tab; this tab is read-only.'}{' '}
-            You can look around; changes here are not saved.
+            You can look around; to make changes here, take over (the other tab then becomes read-only).
           </span>
           <button className="primary" disabled={st.busy} onClick={() => void autosave()?.takeOver()}>{st.busy ? 'Taking over…' : 'Take over here'}</button>
         </div>
