@@ -17,7 +17,7 @@ import { corrupt, type Corruption } from '../data/images/corrupt.ts';
 import { createStudioStore, type StudioStore } from './store.ts';
 import { buildDemoDataset, distillDemo, DEMO_TRAINING } from './demoProject.ts';
 import { inProcessEngine } from './engine.ts';
-import { exportStudentJson } from './exportStudent.ts';
+import { exportStudentJson, importStudentJson } from './exportStudent.ts';
 import { cleanPrompts, DEMO_DOMAIN_PROMPTS, domainPosteriors, domainsFromPrompts, domainsInMode, setPromptEmbedder, setRows } from './domain.ts';
 import { runShiftSimulator, setShiftEmbedder } from './shift.ts';
 import { filteredImages } from '../ui/images/filter.ts';
@@ -107,6 +107,13 @@ describe.skipIf(!demoOnDisk)('domain calibration on the demo', () => {
     expect(doc.domain.domains[1].prompt).toBe('a photo in dim light');
     const parsed = parseStudentExport(json);
     expect('error' in parsed ? parsed.error : 'ok').toBe('ok');
+
+    // Importing that file into a fresh project brings the calibration with it: the same predictions.
+    const fresh = await demoStore();
+    const imp = importStudentJson(fresh.getState(), json, 'calibrated.json');
+    expect(imp).toEqual({ ok: true, label: "Imported the student file 'calibrated.json' with its domain calibration ('source', 4 conditions)" });
+    expect(fresh.getState().session!.state.calibration.domain!.mode).toBe('source');
+    expect(Array.from(fresh.getState().live!.pred)).toEqual(Array.from(s.live!.pred));
 
     // The whole-project file and the autosave bring the calibration back, with the calibrated â.
     const other = createStudioStore();

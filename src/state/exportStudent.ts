@@ -95,6 +95,22 @@ export function importStudentJson(s: StudioState, text: string, fileName: string
     type: 'refit', box,
     actions: [{ type: 'importStudent', ensemble: d.ensemble, stats: d.stats, source: fileName, metricsAfter: plainMetrics(metrics), ...(flipped ? { flipped } : {}) }],
   });
-  return { ok: true, label: `Imported the student file '${fileName}'` };
+  const note = importDomain(s, doc);
+  return { ok: true, label: `Imported the student file '${fileName}'${note}` };
 }
 
+/**
+ * The file's domain calibration (METHODS §8) becomes the project's too (a recorded calibration
+ * change), so predictions here match the file's; it needs image embeddings of the same size.
+ */
+function importDomain(s: StudioState, doc: StudentExportV1): string {
+  const dom = doc.domain;
+  if (!dom || dom.domains.length === 0) return '';
+  const D = s.dataset?.imageEmbeddings?.D;
+  if (D && dom.domains.every((x) => x.textEmbedding.length === D)) {
+    const f32 = (v: number[]) => Float32Array.from(v);
+    s.commit({ type: 'domainSettings', domain: { mode: dom.mode, temperature: dom.temperature, domains: dom.domains.map((x) => ({ prompt: x.prompt, textEmbedding: f32(x.textEmbedding), mu: f32(x.mu), sigma: f32(x.sigma) })) } });
+    return ` with its domain calibration ('${dom.mode}', ${dom.domains.length} conditions)`;
+  }
+  return dom.mode === 'off' ? '' : `; its domain calibration ('${dom.mode}') needs image embeddings of size ${dom.domains[0].textEmbedding.length}, which this project lacks, so it standardises without it`;
+}
