@@ -1,5 +1,5 @@
 import { memo, useEffect, useRef, useState } from 'react';
-import { studio } from '../../state/useStudio.ts';
+import { studio, useStudio } from '../../state/useStudio.ts';
 import { fmtW } from '../../state/format.ts';
 import { Evidence } from './Evidence.tsx';
 
@@ -14,7 +14,6 @@ export interface ConceptRowProps {
   range: number;
   factor: number;
   selected: boolean;
-  busy: boolean;
   onDrag: (dragging: boolean) => void;
 }
 
@@ -28,13 +27,18 @@ const NAV_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Pa
  */
 export const ConceptRow = memo(function ConceptRow(p: ConceptRowProps) {
   const [v, setV] = useState(p.w);
+  const [seenW, setSeenW] = useState(p.w);
   const active = useRef(false);
   const gesture = useRef(false);
   const pending = useRef(p.w);
   const raf = useRef(0);
-  useEffect(() => {
+  // A new weight from the store (refit, undo, end of a drag) shows unless the pointer is on this
+  // slider. Adjusted during render, not in an effect: after a refit hundreds of rows get a new
+  // weight, and an effect would render and commit each of them a second time.
+  if (p.w !== seenW) {
+    setSeenW(p.w);
     if (!active.current) setV(p.w);
-  }, [p.w]);
+  }
   useEffect(() => () => cancelAnimationFrame(raf.current), []);
 
   const begin = () => {
@@ -109,13 +113,25 @@ export const ConceptRow = memo(function ConceptRow(p: ConceptRowProps) {
         onChange={(e) => onValue(Number(e.currentTarget.value))}
       />
       <span className="num small" style={{ textAlign: 'right' }} title={`band ${fmtW(p.lo)} … ${fmtW(p.hi)}`}>{fmtW(v)}</span>
-      <span className="acts">
-        <button disabled={p.busy} aria-label={`Uptune ${p.name} for ${p.className} ×${f}`} title={`Uptune ×${f} (refit)`} onClick={() => void studio().tune('uptune', p.cls, p.j, f)}>↑</button>
-        <button disabled={p.busy} aria-label={`Downtune ${p.name} for ${p.className} ×${f}`} title={`Downtune ×${f} (refit)`} onClick={() => void studio().tune('downtune', p.cls, p.j, f)}>↓</button>
-        <button disabled={p.busy} aria-label={`Remove ${p.name} from ${p.className}`} title="Remove for this class (weight 0, refit)" onClick={() => void studio().tune('remove', p.cls, p.j)}>✕</button>
-        <button disabled={p.busy} aria-label={`Ban ${p.name} for all classes`} title="Ban for all classes (refit)" onClick={() => void studio().tune('banAll', p.cls, p.j)}>⊘</button>
-      </span>
+      <Acts cls={p.cls} j={p.j} name={p.name} className={p.className} factor={f} />
       {p.selected && <Evidence j={p.j} cls={p.cls} />}
     </div>
   );
 });
+
+/**
+ * The refit buttons of a row. They follow `busy` themselves: a refit starting or ending then
+ * re-renders these few buttons, not every row with its bar, slider and number (hundreds of rows
+ * for a large corpus).
+ */
+function Acts({ cls, j, name, className, factor: f }: { cls: number; j: number; name: string; className: string; factor: number }) {
+  const busy = useStudio((s) => s.busy);
+  return (
+    <span className="acts">
+      <button disabled={busy} aria-label={`Uptune ${name} for ${className} ×${f}`} title={`Uptune ×${f} (refit)`} onClick={() => void studio().tune('uptune', cls, j, f)}>↑</button>
+      <button disabled={busy} aria-label={`Downtune ${name} for ${className} ×${f}`} title={`Downtune ×${f} (refit)`} onClick={() => void studio().tune('downtune', cls, j, f)}>↓</button>
+      <button disabled={busy} aria-label={`Remove ${name} from ${className}`} title="Remove for this class (weight 0, refit)" onClick={() => void studio().tune('remove', cls, j)}>✕</button>
+      <button disabled={busy} aria-label={`Ban ${name} for all classes`} title="Ban for all classes (refit)" onClick={() => void studio().tune('banAll', cls, j)}>⊘</button>
+    </span>
+  );
+}

@@ -18,7 +18,7 @@ function columnOrder(W: Float32Array, lo: Float32Array, hi: Float32Array, concep
 
 export function ConceptsView() {
   const ds = useStudio((s) => s.dataset);
-  const { live, busy } = useStudio(useShallow((s) => ({ live: s.live, busy: s.busy })));
+  const live = useStudio((s) => s.live);
   // The list follows finished steps (`settled`), not every move of a drag: the dragged row shows
   // its own value while it moves and the heatmap follows the live weights by itself, so a move
   // re-renders one row and repaints one canvas instead of the whole view.
@@ -47,6 +47,10 @@ export function ConceptsView() {
   if (dragging && frozen.current) ({ cols, rows } = frozen.current);
   else {
     cols = columnOrder(W, ensemble.lo, ensemble.hi, ds.concepts, C, M, ui.cls, ui.sort, ui.query, ui.nonZero);
+    // The same order keeps its array, so the heatmap does not redraw its labels (slow for
+    // hundreds of concepts) after every refit.
+    const prev = frozen.current?.cols;
+    if (prev && prev.length === cols.length && prev.every((j, k) => j === cols[k])) cols = prev;
     rows = cols.slice().sort((a, b) => Math.abs(W[ui.cls * M + b]) - Math.abs(W[ui.cls * M + a]));
     frozen.current = { cols, rows };
   }
@@ -89,7 +93,7 @@ export function ConceptsView() {
           const k = ui.cls * M + j;
           return (
             <ConceptRow key={j} cls={ui.cls} className={ds.classes[ui.cls]} j={j} name={ds.concepts[j]} w={W[k]} lo={ensemble.lo[k]} hi={ensemble.hi[k]}
-              range={range} factor={ui.factor} selected={ui.concept === j} busy={busy} onDrag={onDrag} />
+              range={range} factor={ui.factor} selected={ui.concept === j} onDrag={onDrag} />
           );
         })}
         {!rows.length && <p className="empty">No concept matches “{ui.query}”.</p>}
