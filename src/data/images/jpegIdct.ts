@@ -102,7 +102,9 @@ export function idctBlock(c: Int32Array, sum: number, dcOnly: boolean, out: Uint
 }
 
 // ---------------------------------------------------------------------------------------------
-// The float64 path: the same formulas on doubles (exact: every intermediate stays far below 2^53),
+// The float64 path: the same formulas on doubles — exact while every intermediate stays below
+// 2^53, i.e. for any 16-bit coefficient with an 8-bit quantiser (|c| < 2^23), so for every
+// damaged file with 8-bit tables (only absurd blocks with 16-bit quantisers could round).
 // DESCALE(x, n) = floor((x + 2^(n-1)) / 2^n). Only damaged or unusual files come here.
 
 const descale = (x: number, n: number) => Math.floor((x + 2 ** (n - 1)) / 2 ** n);
