@@ -25,7 +25,7 @@ export interface EmbedDeps {
   openCache(): Promise<CacheLike>;
   cacheKey(parts: { model: string; dtype: string; regions: string; hash: string }): string;
   /** JPEG thumbnail of a decoded image fitting maxSide×maxSide (for the gallery). */
-  thumbnail?(img: RgbImage, maxSide: number): Uint8Array;
+  thumbnail?(img: RgbImage, maxSide: number): Uint8Array | Promise<Uint8Array>;
   /**
    * Decode + preprocess a batch elsewhere (the browser's helper worker, so it overlaps with the
    * model); default: inline with `decode`.
@@ -232,7 +232,7 @@ export function createEmbedApi(deps: EmbedDeps) {
       const out: (Uint8Array | null)[] = [];
       for (const f of files) {
         try {
-          out.push(deps.thumbnail(await deps.decode(f.bytes, f.id), maxSide));
+          out.push(await deps.thumbnail(await deps.decode(f.bytes, f.id), maxSide));
         } catch {
           out.push(null);
         }

@@ -165,8 +165,16 @@ describe.skipIf(!chromiumAvailable())('own images: folder → project → views,
     expect(await p.evaluate('window.__studio.getState().dataset.name')).toBe(demoName);
     expect(await p.evaluate('window.__studio.getState().jobs.length')).toBe(0);
 
+    const t0 = Date.now();
+    await p.evaluate(`(() => { const log = window.__stages = []; let last = '';
+      window.__studio.subscribe((s) => { const j = s.jobs[0]; const st = j ? j.stage.split(' · ')[0] : 'none';
+        if (st !== last) { last = st; log.push([st, Math.round(performance.now())]); } }); })()`);
     await p.getByRole('button', { name: 'Build project' }).click();
     await msg.getByText(/^Built shots: 300 images, 6 classes/).waitFor({ timeout: 240_000 });
+    // Information for the report, not a target: the whole build (decode, thumbnails, ONNX teacher, embed, distil).
+    console.log(`[own images] 300-image zip build with the ONNX teacher: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const stages = (await p.evaluate('window.__stages')) as [string, number][];
+    console.log(`[own images] stage times (s): ${stages.slice(0, -1).map(([st, t], k) => `${st} ${((stages[k + 1][1] - t) / 1000).toFixed(1)}`).join(', ')}`);
     const s = (await p.evaluate(`(() => { const d = window.__studio.getState().dataset;
       return { classes: d.classes, teacher: d.teacherDescription, labels: d.labels, rows: d.teacher.rows }; })()`)) as Record<string, unknown>;
     expect(s.classes).toEqual(['ok', 'scratched', 'rusty', 'cracked', 'dented', 'chipped']);
