@@ -251,6 +251,7 @@ function decodeBaselineScan(d: Uint8Array, start: number, sc: Component[], s: Sc
       const c = sc[ci];
       const dcT = c.dcTable, acT = c.acTable;
       if (!dcT || !acT) throw new Error('scan uses an undefined Huffman table');
+      const dcLook = dcT.look, acFast = acT.fastAc, acLook = acT.look;
       const q = c.q!;
       const stride = c.bpl * 8;
       const nb = single ? 1 : c.h * c.v;
@@ -272,7 +273,7 @@ function decodeBaselineScan(d: Uint8Array, start: number, sc: Component[], s: Sc
             cnt += 8;
           }
         }
-        let e = dcT.look[(buf >>> (cnt - LOOK)) & 511];
+        let e = dcLook[(buf >>> (cnt - LOOK)) & 511];
         let t: number;
         if (e) {
           cnt -= e >> 8;
@@ -326,7 +327,7 @@ function decodeBaselineScan(d: Uint8Array, start: number, sc: Component[], s: Sc
             }
           }
           const idx = (buf >>> (cnt - LOOK)) & 511;
-          const f = acT.fastAc[idx];
+          const f = acFast[idx];
           if (f) {
             k += (f >> 4) & 15;
             if (k > 63) {
@@ -341,7 +342,7 @@ function decodeBaselineScan(d: Uint8Array, start: number, sc: Component[], s: Sc
             sum += cv < 0 ? -cv : cv;
             continue;
           }
-          e = acT.look[idx];
+          e = acLook[idx];
           let rs: number;
           if (e) {
             cnt -= e >> 8;
