@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
 import { chromiumAvailable, ROOT, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
 import { encodeJpeg } from '../../src/data/images/index.ts';
 import { mulberry32, randNormal } from '../../src/core/math/rng.ts';
@@ -23,6 +24,16 @@ function referencePredictor(): { check(doc: unknown): { agree: boolean; checked:
   const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
   const m = /^\s*```js\n([\s\S]*?)\n```/.exec(readme.slice(readme.indexOf(MARKER) + MARKER.length));
   return new Function(`"use strict";\n${m![1]}\nreturn { predict, check };`)();
+}
+
+/** Serious or critical axe violations inside #project. */
+async function axeProject(p: Page) {
+  await p.addScriptTag({ content: readFileSync(resolve(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8') });
+  const res = (await p.evaluate(`(async () => {
+    const r = await window.axe.run({ include: [['#project']] }, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, first: v.nodes[0] && v.nodes[0].target }));
+  })()`)) as { id: string; impact: string }[];
+  return res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
 /** A 40×30 JPEG of one colour with noise and a brighter blob: "red" and "blue" photos. */
@@ -77,6 +88,7 @@ describe.skipIf(!chromiumAvailable())('own images: folder → project → views,
     const preview = p.getByTestId('import-preview');
     await preview.getByText('Classes: blue 25 · red 24').waitFor();
     expect(await preview.innerText()).toMatch(/49 images, 1 other files ignored/);
+    expect(await axeProject(p)).toEqual([]);
 
     // A predictions file that names one image only: the build fails with a clear message and the demo stays.
     await p.locator('summary').filter({ hasText: /^Teacher$/ }).click();
@@ -95,6 +107,7 @@ describe.skipIf(!chromiumAvailable())('own images: folder → project → views,
     await msg.getByText(/^Built parts: 48 images, 2 classes/).waitFor({ timeout: 180_000 });
     await p.locator('#project').screenshot({ path: `${SHOTS}/own-images-built-project.png` });
 
+    expect(await axeProject(p)).toEqual([]);
     const skipped = p.getByTestId('own-images-skipped');
     expect(await skipped.innerText()).toMatch(/parts\/blue\/broken\.jpg: corrupt or unsupported JPEG/);
     const s = (await p.evaluate(`(() => {
@@ -137,7 +150,38 @@ describe.skipIf(!chromiumAvailable())('own images: folder → project → views,
     const csv = readFileSync((await csvDl.path())!, 'utf8').trim().split(/\r?\n/);
     expect(csv).toHaveLength(3);
     expect(await p.getByTestId('apply-message').innerText()).toMatch(/2 images scored/);
+
+    // The autosave keeps the built project: a reload brings it back with its thumbnails and model.
+    await p.waitForTimeout(1500);
+    await p.reload();
+    await p.getByRole('heading', { name: 'History', exact: true }).waitFor();
+    await p.waitForFunction(`(() => { const d = window.__studio.getState().dataset; return d && d.name === 'parts'; })()`, null, { timeout: 30_000 });
+    expect(await p.evaluate(`(() => { const d = window.__studio.getState().dataset;
+      return [d.N, d.thumbs[0].slice(0, 23), d.imageModel.id, window.__studio.getState().session.state.conceptText.cols]; })()`)).toEqual([48, 'data:image/jpeg;base64,', 'tiny-clip', 16]);
   }, 400_000);
+
+  it('loose files with a labels CSV, CLIP zero-shot teacher and your own concept list', async () => {
+    const p = await h.page({ width: 1280, height: 800 });
+    await p.waitForFunction('window.__demoFirstScreenMs > 0', null, { timeout: 120_000 });
+    await p.evaluate(`window.__studio.getState().setEnv({ modelId: 'tiny-clip' })`);
+    const files = [...Array.from({ length: 6 }, (_, i) => resolve(dir, 'parts', 'red', `red-0${i}.jpg`)), ...Array.from({ length: 6 }, (_, i) => resolve(dir, 'parts', 'blue', `blue-0${i}.jpg`))];
+    writeFileSync(resolve(dir, 'labels.csv'), ['file,label', ...files.map((f) => `${f.split('/').pop()},${f.includes('/red/') ? 'dog' : 'cat'}`)].join('\r\n'));
+    writeFileSync(resolve(dir, 'mine.txt'), '# my concepts\nfur\tanimal\nwheel,vehicle\nsky\nwater\ngrass\nsnow\nwing\nleaf\n');
+    await p.getByLabel('Files + labels CSV…').setInputFiles([...files, resolve(dir, 'labels.csv')]);
+    await p.getByTestId('import-preview').getByText('Classes: cat 6 · dog 6').waitFor();
+    await p.getByLabel('Your list (.txt)…').setInputFiles(resolve(dir, 'mine.txt'));
+    await p.getByRole('combobox', { name: /^Concepts/ }).getByText('mine.txt (8 concepts)').waitFor({ state: 'attached' });
+    await p.locator('summary').filter({ hasText: /^Teacher$/ }).click();
+    await p.getByRole('combobox', { name: /^Source/ }).selectOption('zero-shot');
+    await p.getByRole('button', { name: 'Build project' }).click();
+    await p.getByTestId('own-images-message').getByText(/^Built My images: 12 images, 2 classes/).waitFor({ timeout: 120_000 });
+    const s = (await p.evaluate(`(() => { const d = window.__studio.getState().dataset;
+      return { classes: d.classes, teacher: d.teacherDescription, corpus: d.hygiene.corpus, total: d.hygiene.total, labels: Array.from(d.labels) }; })()`)) as Record<string, unknown>;
+    expect(s).toMatchObject({ classes: ['cat', 'dog'], corpus: 'mine.txt', total: 8 });
+    expect(s.teacher).toMatch(/CLIP zero-shot/);
+    expect(s.labels).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+    await p.screenshot({ path: `${SHOTS}/own-images-zero-shot-1280x800.png` });
+  }, 300_000);
 
   it('a zip with the ONNX classifier as teacher: progress with counts, Cancel keeps the project, then builds', async () => {
     const p = await h.page({ width: 1440, height: 900 });
