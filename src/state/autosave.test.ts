@@ -296,3 +296,23 @@ describe('storage estimate and persistence', () => {
     await expect(a.remove(me.id)).rejects.toThrow(/open project/);
   });
 });
+
+describe('saves while one is in flight', () => {
+  it('join one queued save that writes the newest state (a slow disk does not build a backlog)', async () => {
+    let calls = 0;
+    const db: PersistApi = { ...realDb, save: async (id, r, o) => { calls++; await tick(30); return realDb.save(id, r, o); } };
+    const store = newStore();
+    const a = createAutosave(store, { db, locks: null, tabId: 'slow' });
+    loadSynthetic(store);
+    const first = a.save(store.getState());
+    await tick(5); // the first save is writing now
+    const later = [0, 1, 2, 3, 4].map((k) => {
+      store.getState().commit({ type: 'relabel', concept: 0, name: `name ${k}` });
+      return a.save(store.getState());
+    });
+    await Promise.all([first, ...later]);
+    expect(calls).toBe(2);
+    const rec = await loadProjectRecord(projectIdOf(store.getState())!);
+    expect((rec!.payload as { session: { state: { concepts: { name: string }[] } } }).session.state.concepts[0].name).toBe('name 4');
+  });
+});

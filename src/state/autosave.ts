@@ -8,7 +8,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { ProjectEntry, SaveOptions, StoredRecord } from '../data/persist/projectDb.ts';
-import { StaleWriterError } from '../data/persist/projectDb.ts';
+import { partKey, StaleWriterError } from '../data/persist/projectDb.ts';
 import { approxBytes, isQuotaError } from '../data/persist/quota.ts';
 import type { HeldLock, TabLocks, TabMessage } from '../data/persist/tabLock.ts';
 import { fromSaved, SAVE_VERSION, toSaved } from './persistence.ts';
@@ -231,6 +231,7 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
     } else await becomeWriter(id, null, false);
   }
 
+  const datasetKeys = new WeakMap<object, string>();
   /** The parts of the last written state (a flush with nothing new writes nothing). */
   let written: unknown[] = [];
   const savedParts = (s: StudioState) => [s.dataset, s.session, s.boxes, s.training, s.ui, s.settings];
@@ -245,7 +246,15 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
     const payload = toSaved(s);
     if (!payload) return;
     const savedAt = Date.now();
-    await db.save(id, { version: SAVE_VERSION, savedAt, payload }, { gen: g, name: s.dataset?.name ?? id, bytes: approxBytes(payload) });
+    // The dataset's arrays (megabytes) are stored once per dataset version, not with every step.
+    const ds = payload.dataset;
+    let separate: SaveOptions['parts'];
+    if (ds) {
+      let k = datasetKeys.get(ds);
+      if (!k?.startsWith(`${id}#`)) datasetKeys.set(ds, (k = partKey(id, 'dataset')));
+      separate = { dataset: { key: k, value: ds } };
+    }
+    await db.save(id, { version: SAVE_VERSION, savedAt, payload }, { gen: g, name: s.dataset?.name ?? id, bytes: approxBytes(payload), parts: separate });
     written = parts;
     set({ lastSavedAt: savedAt, lastWriteMs: Date.now() - savedAt, error: null });
     deps.remember?.set(id);
@@ -256,13 +265,17 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
     }
   }
 
-  async function save(s: StudioState): Promise<void> {
-    const id = projectIdOf(s);
-    if (!id) return;
-    await serial(async () => {
+  /** A save waiting for the one in flight: later requests join it (it writes the state as of when it runs). */
+  let queued: Promise<void> | null = null;
+  function save(_s?: StudioState): Promise<void> {
+    if (queued) return queued;
+    const run = serial(async () => {
+      queued = null;
+      const cur = store.getState();
+      const id = projectIdOf(cur);
+      if (!id) return;
       if (id !== saveStatus.getState().projectId) await attach(id);
-      const st = saveStatus.getState();
-      if (st.mode === 'readOnly' || gen === undefined) return;
+      if (saveStatus.getState().mode === 'readOnly' || gen === undefined) return;
       try {
         await writeState(store.getState(), id, gen);
       } catch (e) {
@@ -273,8 +286,9 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
         } else failed(e);
         console.warn('autosave failed', e);
       }
-    });
-    void refresh();
+    }).finally(() => void refresh());
+    queued = run;
+    return run;
   }
 
   async function refresh(): Promise<void> {
@@ -296,7 +310,7 @@ export function createAutosave(store: StudioStore, deps: AutosaveDeps): Autosave
   return {
     status: saveStatus,
     save,
-    flush: () => save(store.getState()),
+    flush: () => save(),
     async restore(preferred) {
       // The project asked for, the one this browser had open last, else the most recently saved one
       // (localStorage may not have reached the disk before a crash; IndexedDB commits have).

@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openDB } from 'idb';
 import {
-  claimProject, closeProjectDb, deleteProjectRecord, listProjects, loadProjectRecord, projectEntry, saveProjectRecord, StaleWriterError, sweepOrphans,
+  claimProject, closeProjectDb, deleteProjectRecord, listProjects, loadProjectRecord, partKey, projectEntry, saveProjectRecord, StaleWriterError, sweepOrphans,
 } from './projectDb.ts';
 import { isQuotaError } from './quota.ts';
 
@@ -121,5 +121,39 @@ describe('writer generations, the project list, full disks and crash leftovers',
     expect(keys).not.toContain(stale);
     expect(keys).toContain(fresh);
     expect((await loadProjectRecord('live'))?.payload).toBe('ok');
+  });
+});
+
+describe('large parts stored once', () => {
+  it('a part is written once per key, comes back on load, and goes when no record uses it', async () => {
+    const ds1 = { name: 'ds', ahat: Float32Array.from([1, 2, 3]) };
+    const k1 = partKey('parts', 'dataset');
+    const put = vi.spyOn(IDBObjectStore.prototype, 'put');
+    await saveProjectRecord('parts', { version: 2, savedAt: 1, payload: { step: 1, dataset: ds1 } }, { parts: { dataset: { key: k1, value: ds1 } } });
+    const writes = () => put.mock.contexts.filter((c) => (c as IDBObjectStore).name === 'parts').length;
+    expect(writes()).toBe(1);
+    await saveProjectRecord('parts', { version: 2, savedAt: 2, payload: { step: 2, dataset: ds1 } }, { parts: { dataset: { key: k1, value: ds1 } } });
+    expect(writes()).toBe(1); // the second step did not rewrite the dataset
+    put.mockRestore();
+    const r = await loadProjectRecord('parts');
+    expect(r?.payload).toEqual({ step: 2, dataset: ds1 });
+    const d = await openDB('concept-studio-projects');
+    const rec = (await d.getAll('projects')).find((x) => (x as { payload: { step?: number } }).payload.step === 2) as { payload: { dataset: unknown } };
+    expect(rec.payload.dataset).toBeNull(); // the record itself holds only the key
+    // A new dataset version replaces the old part.
+    const ds2 = { name: 'ds', ahat: Float32Array.from([4]) };
+    const k2 = partKey('parts', 'dataset');
+    await saveProjectRecord('parts', { version: 2, savedAt: 3, payload: { step: 3, dataset: ds2 } }, { parts: { dataset: { key: k2, value: ds2 } } });
+    expect((await d.getAllKeys('parts')).map(String).filter((k) => k.startsWith('parts#'))).toEqual([k2]);
+    expect((await loadProjectRecord('parts'))?.payload).toEqual({ step: 3, dataset: ds2 });
+    // A refused (stale) save leaves no part behind; deleting the project deletes its parts.
+    const g = await claimProject('parts');
+    await claimProject('parts');
+    const k3 = partKey('parts', 'dataset');
+    await expect(saveProjectRecord('parts', { version: 2, savedAt: 4, payload: { dataset: ds1 } }, { gen: g, parts: { dataset: { key: k3, value: ds1 } } })).rejects.toBeInstanceOf(StaleWriterError);
+    expect((await d.getAllKeys('parts')).map(String).filter((k) => k.startsWith('parts#'))).toEqual([k2]);
+    await deleteProjectRecord('parts');
+    expect((await d.getAllKeys('parts')).map(String).filter((k) => k.startsWith('parts#'))).toEqual([]);
+    d.close();
   });
 });

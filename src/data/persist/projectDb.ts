@@ -18,16 +18,20 @@
 import { openDB, type IDBPDatabase } from 'idb';
 
 const DB = 'concept-studio-projects';
-/** Version 1 stored records directly under the project id; version 2 adds the pointer store. */
-const DB_VERSION = 2;
+/** Version 1 stored records directly under the project id; 2 adds the pointer store; 3 the parts store. */
+const DB_VERSION = 3;
 const RECORDS = 'projects';
 const POINTERS = 'pointers';
+/** Large parts of a payload that rarely change (a project's dataset arrays), stored once per version. */
+const PARTS = 'parts';
 
 export interface StoredRecord {
   /** Shape version of `payload`, checked by the reader before use. */
   version: number;
   savedAt: number;
   payload: unknown;
+  /** Payload fields stored separately (field → part key); the reader puts them back. */
+  parts?: Record<string, string>;
 }
 
 /** What the pointer store holds per project (older builds stored the record key as a bare string). */
@@ -41,6 +45,8 @@ export interface ProjectEntry {
   savedAt: number;
   /** Approximate size of the saved record in bytes (typed arrays exactly, the rest estimated). */
   bytes: number;
+  /** Part keys the current record refers to. */
+  partKeys: string[];
 }
 
 /** A save refused because another tab has claimed the project since this tab did. */
@@ -57,6 +63,7 @@ function db(): Promise<IDBPDatabase> {
     upgrade(d) {
       if (!d.objectStoreNames.contains(RECORDS)) d.createObjectStore(RECORDS);
       if (!d.objectStoreNames.contains(POINTERS)) d.createObjectStore(POINTERS);
+      if (!d.objectStoreNames.contains(PARTS)) d.createObjectStore(PARTS);
     },
     // A newer build in another tab wants to upgrade: let it (this tab reopens on its next call).
     blocking() {
@@ -69,7 +76,7 @@ function db(): Promise<IDBPDatabase> {
 
 function entryOf(id: string, v: unknown): ProjectEntry | null {
   if (v == null) return null;
-  if (typeof v === 'string') return { id, key: v, gen: 0, name: id, savedAt: 0, bytes: 0 };
+  if (typeof v === 'string') return { id, key: v, gen: 0, name: id, savedAt: 0, bytes: 0, partKeys: [] };
   if (typeof v !== 'object') return null;
   const e = v as Partial<ProjectEntry>;
   return {
@@ -79,12 +86,15 @@ function entryOf(id: string, v: unknown): ProjectEntry | null {
     name: typeof e.name === 'string' ? e.name : id,
     savedAt: typeof e.savedAt === 'number' ? e.savedAt : 0,
     bytes: typeof e.bytes === 'number' ? e.bytes : 0,
+    partKeys: Array.isArray(e.partKeys) ? e.partKeys.filter((k): k is string => typeof k === 'string') : [],
   };
 }
-const stored = (e: ProjectEntry) => ({ key: e.key, gen: e.gen, name: e.name, savedAt: e.savedAt, bytes: e.bytes });
+const stored = (e: ProjectEntry) => ({ key: e.key, gen: e.gen, name: e.name, savedAt: e.savedAt, bytes: e.bytes, partKeys: e.partKeys });
 
 let seq = 0;
 const recordKey = (id: string) => `${id}@${Date.now().toString(36)}.${(++seq).toString(36)}`;
+/** A key for a new part of project `id` (`name`: which field); swept like records if a crash orphans it. */
+export const partKey = (id: string, name: string) => `${id}#${name}@${Date.now().toString(36)}.${(++seq).toString(36)}`;
 
 /** Saves run one after another, so an older save can never switch the pointer after a newer one. */
 let chain: Promise<unknown> = Promise.resolve();
@@ -100,6 +110,12 @@ export interface SaveOptions {
   /** Shown in the saved-projects list. */
   name?: string;
   bytes?: number;
+  /**
+   * Payload fields to store apart, each under a key that names its content (the caller makes a
+   * new key when the value changes): a part already stored is not written again, so saving a
+   * tuning step does not rewrite megabytes of dataset arrays.
+   */
+  parts?: Record<string, { key: string; value: unknown }>;
 }
 
 export function saveProjectRecord(id: string, record: StoredRecord, opts: SaveOptions = {}): Promise<void> {
@@ -109,26 +125,48 @@ export function saveProjectRecord(id: string, record: StoredRecord, opts: SaveOp
 async function writeAndSwitch(id: string, record: StoredRecord, opts: SaveOptions): Promise<void> {
   const d = await db();
   const key = recordKey(id);
-  // 1. The new record, in its own transaction: until it commits, nothing points at it.
-  await d.put(RECORDS, record, key);
-  // 2. Check the writer's generation, switch the pointer and drop the replaced record, atomically.
+  const parts = Object.entries(opts.parts ?? {});
+  const partKeys = parts.map(([, p]) => p.key);
+  const rec: StoredRecord = parts.length
+    ? { ...record, payload: { ...(record.payload as object), ...Object.fromEntries(parts.map(([f]) => [f, null])) }, parts: Object.fromEntries(parts.map(([f, p]) => [f, p.key])) }
+    : record;
+  // 1. The new record and any new part, in one transaction: until it commits, nothing points at them.
+  const added: string[] = [];
+  {
+    const tx = d.transaction([RECORDS, PARTS], 'readwrite');
+    for (const [, p] of parts) {
+      if ((await tx.objectStore(PARTS).getKey(p.key)) === undefined) {
+        await tx.objectStore(PARTS).put(p.value, p.key);
+        added.push(p.key);
+      }
+    }
+    await tx.objectStore(RECORDS).put(rec, key);
+    await tx.done;
+  }
+  // 2. Check the writer's generation, switch the pointer and drop the replaced record (and parts
+  //    only it used), atomically.
   try {
-    const tx = d.transaction([RECORDS, POINTERS], 'readwrite');
+    const tx = d.transaction([RECORDS, POINTERS, PARTS], 'readwrite');
     const old = entryOf(id, await tx.objectStore(POINTERS).get(id));
     if (opts.gen !== undefined && (old?.gen ?? 0) !== opts.gen) {
       await tx.objectStore(RECORDS).delete(key);
+      for (const k of added) await tx.objectStore(PARTS).delete(k);
       await tx.done;
       throw new StaleWriterError(id, opts.gen, old?.gen ?? 0);
     }
     const next: ProjectEntry = {
-      id, key, gen: old?.gen ?? 0, name: opts.name ?? old?.name ?? id, savedAt: record.savedAt, bytes: opts.bytes ?? old?.bytes ?? 0,
+      id, key, gen: old?.gen ?? 0, name: opts.name ?? old?.name ?? id, savedAt: record.savedAt, bytes: opts.bytes ?? old?.bytes ?? 0, partKeys,
     };
     await tx.objectStore(POINTERS).put(stored(next), id);
     if (old?.key && old.key !== key) await tx.objectStore(RECORDS).delete(old.key);
+    for (const k of old?.partKeys ?? []) if (!partKeys.includes(k)) await tx.objectStore(PARTS).delete(k);
     await tx.done;
   } catch (e) {
     // The switch failed (quota, a refused generation): the new record must not linger unreferenced.
-    if (!(e instanceof StaleWriterError)) await d.delete(RECORDS, key).catch(() => undefined);
+    if (!(e instanceof StaleWriterError)) {
+      await d.delete(RECORDS, key).catch(() => undefined);
+      for (const k of added) await d.delete(PARTS, k).catch(() => undefined);
+    }
     throw e;
   }
 }
@@ -142,7 +180,7 @@ export function claimProject(id: string): Promise<number> {
     const d = await db();
     const tx = d.transaction(POINTERS, 'readwrite');
     const old = entryOf(id, await tx.store.get(id));
-    const next: ProjectEntry = old ? { ...old, gen: old.gen + 1 } : { id, key: null, gen: 1, name: id, savedAt: 0, bytes: 0 };
+    const next: ProjectEntry = old ? { ...old, gen: old.gen + 1 } : { id, key: null, gen: 1, name: id, savedAt: 0, bytes: 0, partKeys: [] };
     await tx.store.put(stored(next), id);
     await tx.done;
     return next.gen;
@@ -161,7 +199,12 @@ export async function loadProjectRecord(id: string): Promise<StoredRecord | null
   const key = ptr === undefined ? id : entryOf(id, ptr)?.key; // a v1 database stored the record under the id
   if (!key) return null;
   const r = (await d.get(RECORDS, key)) as StoredRecord | undefined;
-  return r && typeof r === 'object' && typeof r.version === 'number' ? r : null;
+  if (!r || typeof r !== 'object' || typeof r.version !== 'number') return null;
+  if (!r.parts || typeof r.parts !== 'object') return r;
+  // Put the separately stored parts back; a missing part leaves the field null (the reader refuses it by name).
+  const payload = { ...(r.payload as object) } as Record<string, unknown>;
+  for (const [field, pk] of Object.entries(r.parts)) payload[field] = typeof pk === 'string' ? ((await d.get(PARTS, pk)) ?? null) : null;
+  return { version: r.version, savedAt: r.savedAt, payload };
 }
 
 /** Every project with a complete save, newest first. */
@@ -180,9 +223,10 @@ export async function listProjects(): Promise<ProjectEntry[]> {
 
 export async function deleteProjectRecord(id: string): Promise<void> {
   const d = await db();
-  const tx = d.transaction([RECORDS, POINTERS], 'readwrite');
+  const tx = d.transaction([RECORDS, POINTERS, PARTS], 'readwrite');
   const e = entryOf(id, await tx.objectStore(POINTERS).get(id));
   if (e?.key) await tx.objectStore(RECORDS).delete(e.key);
+  for (const k of e?.partKeys ?? []) await tx.objectStore(PARTS).delete(k);
   await tx.objectStore(RECORDS).delete(id);
   await tx.objectStore(POINTERS).delete(id);
   await tx.done;
@@ -195,23 +239,26 @@ export async function deleteProjectRecord(id: string): Promise<void> {
  */
 export async function sweepOrphans(olderThanMs = 60_000): Promise<number> {
   const d = await db();
-  const tx = d.transaction([RECORDS, POINTERS], 'readwrite');
+  const tx = d.transaction([RECORDS, POINTERS, PARTS], 'readwrite');
   const ptrKeys = await tx.objectStore(POINTERS).getAllKeys();
   const ptrs = await tx.objectStore(POINTERS).getAll();
   const live = new Set<string>();
   ptrKeys.forEach((k, i) => {
     const e = entryOf(String(k), ptrs[i]);
     if (e?.key) live.add(e.key);
+    for (const p of e?.partKeys ?? []) live.add(p);
   });
   const now = Date.now();
   let n = 0;
-  for (const k of await tx.objectStore(RECORDS).getAllKeys()) {
-    const key = String(k);
-    const m = /@([0-9a-z]+)\.[0-9a-z]+$/.exec(key);
-    if (!m || live.has(key)) continue; // v1 records (no '@') are read through their id
-    if (now - parseInt(m[1], 36) < olderThanMs) continue;
-    await tx.objectStore(RECORDS).delete(key);
-    n++;
+  for (const store of [RECORDS, PARTS]) {
+    for (const k of await tx.objectStore(store).getAllKeys()) {
+      const key = String(k);
+      const m = /@([0-9a-z]+)\.[0-9a-z]+$/.exec(key);
+      if (!m || live.has(key)) continue; // v1 records (no '@') are read through their id
+      if (now - parseInt(m[1], 36) < olderThanMs) continue;
+      await tx.objectStore(store).delete(key);
+      n++;
+    }
   }
   await tx.done;
   return n;
