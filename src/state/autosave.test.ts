@@ -305,7 +305,7 @@ describe('saves while one is in flight', () => {
     const a = createAutosave(store, { db, locks: null, tabId: 'slow' });
     loadSynthetic(store);
     const first = a.save(store.getState());
-    await tick(5); // the first save is writing now
+    while (calls === 0) await tick(1); // the first save is writing now
     const later = [0, 1, 2, 3, 4].map((k) => {
       store.getState().commit({ type: 'relabel', concept: 0, name: `name ${k}` });
       return a.save(store.getState());
