@@ -82,6 +82,19 @@ describe('HTTP teacher client (fake fetch)', () => {
     expect(s.stopped?.message).toMatch(/budget of 4 requests is used up/);
   });
 
+  it('an image waiting to retry when another request uses up the budget is counted as failed, with the reason', async () => {
+    vi.useFakeTimers({ now: 0 });
+    // Image 0 gets a 500 and waits 500 ms to retry; meanwhile images 1 and 2 use the rest of the budget.
+    const { fetch, calls } = fakeFetch((i, n) => (i === 0 && n === 1 ? { status: 500 } : { body: '{"label": "ok"}' }));
+    const r = run(cfg({ budget: 3, concurrency: 2 }), fetch);
+    await vi.runAllTimersAsync();
+    const s = await r.p;
+    expect(calls.map((c) => c.img)).toEqual([0, 1, 2]);
+    expect(s).toMatchObject({ requests: 3, answered: 2, failed: 1, budgetLeft: 0, waiting: 2 });
+    expect(r.failures).toHaveLength(1);
+    expect(r.failures[0].f.message).toMatch(/answered HTTP 500; no budget left to try again$/);
+  });
+
   it('retries 5xx, 429 and network failures with exponential back-off; never 4xx', async () => {
     vi.useFakeTimers({ now: 0 });
     const { fetch, calls } = fakeFetch((i, n) => {

@@ -196,15 +196,22 @@ export async function runHttpTeacher(
   async function askOne(img: TeacherImage): Promise<void> {
     let attempts = 0;
     let last: AskFailure | null = null;
+    /** The run stops (budget, policy) while this image waits: it fails with the reason it had, or was never sent. */
+    const giveUp = (why: string) => {
+      if (attempts > 0 && last) {
+        failed++;
+        events.onFailure?.(img, { ...last, message: `${last.message}; ${why}` });
+        progress();
+      } else unsent++;
+    };
     for (;;) {
-      if (stopped) return;
+      if (stopped) {
+        giveUp(stopped.kind === 'budget' ? 'no budget left to try again' : 'the run stopped before another try');
+        return;
+      }
       if (!(await takeSlot())) {
-        // Out of budget: an image part-way through its retries fails with the reason it had.
-        if (attempts > 0 && last) {
-          failed++;
-          events.onFailure?.(img, { ...last, message: `${last.message}; no budget left to try again` });
-        } else unsent++;
         stop({ kind: 'budget', message: `The query budget of ${c.budget} requests is used up.` });
+        giveUp('no budget left to try again');
         return;
       }
       attempts++;
