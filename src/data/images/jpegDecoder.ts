@@ -310,6 +310,7 @@ function decodeBaselineScan(d: Uint8Array, start: number, sc: Component[], s: Sc
         blk[0] = dcv;
         let sum = dcv < 0 ? -dcv : dcv;
         let nw = 0;
+        let where = 0; // OR of the natural indices written: bits 2 and 5 = a column or row ≥ 4
         // AC: run/size symbols until end of block.
         for (let k = 1; k < 64; k++) {
           if (cnt < 16) {
@@ -339,6 +340,7 @@ function decodeBaselineScan(d: Uint8Array, start: number, sc: Component[], s: Sc
             const cv = (f >> 16) * q[z];
             blk[z] = cv;
             written[nw++] = z;
+            where |= z;
             sum += cv < 0 ? -cv : cv;
             continue;
           }
@@ -384,10 +386,11 @@ function decodeBaselineScan(d: Uint8Array, start: number, sc: Component[], s: Sc
           const cv = extend((buf >>> cnt) & ((1 << size) - 1), size) * q[z];
           blk[z] = cv;
           written[nw++] = z;
+          where |= z;
           sum += cv < 0 ? -cv : cv;
         }
         // Padding blocks of the MCU grid lie outside the image: decoded, never shown.
-        if (row < c.hBlocks && col < c.wBlocks) idctBlock(blk, sum, nw === 0, c.plane, row * 8 * stride + col * 8, stride, ws);
+        if (row < c.hBlocks && col < c.wBlocks) idctBlock(blk, sum, nw === 0, c.plane, row * 8 * stride + col * 8, stride, ws, (where & 36) === 0);
         for (let i = 0; i < nw; i++) blk[written[i]] = 0;
       }
     }
@@ -405,13 +408,17 @@ function idctProgressive(c: Component, q: Int32Array): void {
       const b = (row * c.bpl + col) * 64;
       let sum = 0;
       let ac = 0;
+      let where = 0;
       for (let i = 0; i < 64; i++) {
         const cv = k[b + i] * q[i];
         blk[i] = cv;
         sum += cv < 0 ? -cv : cv;
-        if (i) ac |= cv;
+        if (i && cv) {
+          ac = 1;
+          where |= i;
+        }
       }
-      idctBlock(blk, sum, ac === 0, c.plane, row * 8 * stride + col * 8, stride, ws);
+      idctBlock(blk, sum, ac === 0, c.plane, row * 8 * stride + col * 8, stride, ws, (where & 36) === 0);
     }
   }
 }

@@ -27,9 +27,11 @@ export const INT_SAFE_SUM = 32767;
  * IDCT of one block of dequantised coefficients `c` (natural order, 64 entries from 0) into
  * `out` at `o` with row stride `stride` (a Uint8ClampedArray: stores clamp to 0..255, as the
  * range-limit table does for any valid block). `sum` is Σ|c| (or anything ≥ INT_SAFE_SUM + 1 when
- * unknown); `dcOnly` says all AC terms are zero. `ws` is a 64-entry scratch.
+ * unknown); `dcOnly` says all AC terms are zero; `low4` that every nonzero term lies in the
+ * top-left 4×4 (rows and columns 0–3; about half the detailed blocks of a photo). `ws` is a
+ * 64-entry scratch.
  */
-export function idctBlock(c: Int32Array, sum: number, dcOnly: boolean, out: Uint8ClampedArray, o: number, stride: number, ws: Int32Array): void {
+export function idctBlock(c: Int32Array, sum: number, dcOnly: boolean, out: Uint8ClampedArray, o: number, stride: number, ws: Int32Array, low4 = false): void {
   if (dcOnly) {
     // DESCALE(DESCALE(dc << 13, 11) << 13, 18) = (dc + 4) >> 3, exact for any int32 dc.
     const v = ((c[0] + 4) >> 3) + 128;
@@ -41,6 +43,10 @@ export function idctBlock(c: Int32Array, sum: number, dcOnly: boolean, out: Uint
   }
   if (sum > INT_SAFE_SUM) {
     idctBlockFloat(c, out, o, stride);
+    return;
+  }
+  if (low4) {
+    idctLow4(c, out, o, stride, ws);
     return;
   }
   // Pass 1: columns → ws (scaled by 2^PASS1_BITS).
@@ -90,6 +96,58 @@ export function idctBlock(c: Int32Array, sum: number, dcOnly: boolean, out: Uint
     const z5 = (z3 + z4) * F1175;
     const z3b = z5 - z3 * F1961, z4b = z5 - z4 * F0390, z1b = -z1 * F0899, z2b = -z2 * F2562;
     const a0 = i7 * F0298 + z1b + z3b, a1 = i5 * F2053 + z2b + z4b, a2 = i3 * F3072 + z2b + z3b, a3 = i1 * F1501 + z1b + z4b;
+    out[o] = (t10 + a3) >> 18;
+    out[o + 7] = (t10 - a3) >> 18;
+    out[o + 1] = (t11 + a2) >> 18;
+    out[o + 6] = (t11 - a2) >> 18;
+    out[o + 2] = (t12 + a1) >> 18;
+    out[o + 5] = (t12 - a1) >> 18;
+    out[o + 3] = (t13 + a0) >> 18;
+    out[o + 4] = (t13 - a0) >> 18;
+  }
+}
+
+/**
+ * islow for a block whose nonzero terms all lie in rows and columns 0–3: the same formulas with
+ * inputs 4–7 set to zero, multiplied out (exact integer identities), so each 1-D transform needs
+ * 7 multiplications instead of 12; columns 4–7 of pass 1 are all zero and never read.
+ * Only called within the int32 bound.
+ */
+function idctLow4(c: Int32Array, out: Uint8ClampedArray, o: number, stride: number, ws: Int32Array): void {
+  for (let col = 0; col < 4; col++) {
+    const i0 = c[col], i1 = c[8 + col], i2 = c[16 + col], i3 = c[24 + col];
+    if ((i1 | i2 | i3) === 0) {
+      const dc = i0 * 4;
+      for (let r = col; r < 64; r += 8) ws[r] = dc;
+      continue;
+    }
+    const z1 = i2 * F0541, t3 = z1 + i2 * F0765, t0 = i0 * 8192 + 1024;
+    const t10 = t0 + t3, t13 = t0 - t3, t11 = t0 + z1, t12 = t0 - z1;
+    const z5 = (i3 + i1) * F1175;
+    const a0 = z5 - i3 * F1961 - i1 * F0899, a1 = z5 - i1 * F0390 - i3 * F2562;
+    const a2 = z5 + i3 * (F3072 - F2562 - F1961), a3 = z5 + i1 * (F1501 - F0899 - F0390);
+    ws[col] = (t10 + a3) >> 11;
+    ws[56 + col] = (t10 - a3) >> 11;
+    ws[8 + col] = (t11 + a2) >> 11;
+    ws[48 + col] = (t11 - a2) >> 11;
+    ws[16 + col] = (t12 + a1) >> 11;
+    ws[40 + col] = (t12 - a1) >> 11;
+    ws[24 + col] = (t13 + a0) >> 11;
+    ws[32 + col] = (t13 - a0) >> 11;
+  }
+  for (let w = 0; w < 64; w += 8, o += stride) {
+    const i0 = ws[w], i1 = ws[w + 1], i2 = ws[w + 2], i3 = ws[w + 3];
+    if ((i1 | i2 | i3) === 0) {
+      const v = ((i0 + 16) >> 5) + 128;
+      out[o] = v; out[o + 1] = v; out[o + 2] = v; out[o + 3] = v;
+      out[o + 4] = v; out[o + 5] = v; out[o + 6] = v; out[o + 7] = v;
+      continue;
+    }
+    const z1 = i2 * F0541, t3 = z1 + i2 * F0765, t0 = i0 * 8192 + 33685504;
+    const t10 = t0 + t3, t13 = t0 - t3, t11 = t0 + z1, t12 = t0 - z1;
+    const z5 = (i3 + i1) * F1175;
+    const a0 = z5 - i3 * F1961 - i1 * F0899, a1 = z5 - i1 * F0390 - i3 * F2562;
+    const a2 = z5 + i3 * (F3072 - F2562 - F1961), a3 = z5 + i1 * (F1501 - F0899 - F0390);
     out[o] = (t10 + a3) >> 18;
     out[o + 7] = (t10 - a3) >> 18;
     out[o + 1] = (t11 + a2) >> 18;
