@@ -66,6 +66,7 @@ describe('own images in the store', () => {
     expect([ds.name, ds.N, ds.classes, ds.source.kind]).toEqual(['pick', 20, ['a', 'b'], 'imported']);
     expect(store.getState().ui.announce).toMatch(/^Built pick: 20 images, 2 classes/);
     expect(store.getState().jobs).toEqual([]);
+    expect(ownImages.getState().source).toBeNull();
   });
 
   it('a failing build and a cancelled one leave the open project as it was', async () => {

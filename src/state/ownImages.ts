@@ -122,7 +122,8 @@ export async function buildOwnProject(store: StudioStore): Promise<void> {
     const ds = r.dataset;
     const msg = `Built ${ds.name}: ${ds.N.toLocaleString('en')} images, ${ds.C} classes, ${ds.M} concepts; fidelity ${fmtPct(r.metrics.fidelity)} on ${r.metrics.n} held-out images`
       + `${r.skipped.length ? `; ${r.skipped.length} file(s) skipped` : ''}.`;
-    setOwnImages({ phase: 'done', message: msg, skipped: r.skipped, notes: r.notes });
+    // The picked files are let go (a zip's bytes can be large); a failed or cancelled build keeps them for a retry.
+    setOwnImages({ phase: 'done', message: msg, skipped: r.skipped, notes: r.notes, source: null });
     job.finish(msg);
     store.getState().setUi({ importPreview: null, announce: msg });
   } catch (e) {
