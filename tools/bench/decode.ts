@@ -1,5 +1,5 @@
 /**
- * `tsx tools/bench/decode.ts`: CPU milliseconds per image for the studio's CPU work per photo —
+ * `npx tsx tools/bench/decode.ts`: CPU milliseconds per image for the studio's CPU work per photo —
  * decoding (src/data/images) and CLIP preprocessing at 224 (src/ml/preprocess.ts: resize,
  * centre crop, rescale, normalise) — on 800×600 photo-like images in four encodings: the JPEGs
  * `npm run bench:embed` uses (jpeg-js, 4:4:4, quality 85), baseline 4:2:0 and progressive 4:2:0
@@ -16,7 +16,7 @@
  * Run under `node --cpu-prof --import tsx tools/bench/decode.ts` to see where the time goes.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -50,6 +50,7 @@ async function implAt(rev: string): Promise<Impl> {
   // Inside node_modules/.cache, so the copies resolve their npm imports (jpeg-js) like the originals.
   mkdirSync(join(ROOT, 'node_modules/.cache'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, 'node_modules/.cache/decode-bench-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'images'));
   const files = execFileSync('git', ['ls-tree', '--name-only', rev, 'src/data/images/'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((f) => /\/(jpeg\w*|types)\.ts$/.test(f));
   for (const f of files) writeFileSync(join(dir, 'images', f.split('/').at(-1)!), execFileSync('git', ['show', `${rev}:${f}`], { cwd: ROOT }));
