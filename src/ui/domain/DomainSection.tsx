@@ -73,7 +73,7 @@ export function DomainSection() {
       <h3>Conditions (domain calibration)</h3>
       <p className="small muted" style={{ margin: '2px 0' }}>
         Describe the conditions your images are taken in, one per line. Each image gets a probability for each condition; with calibration on,
-        concepts are compared with images of the same condition, so a darker or hazier photo is not mistaken for a different part.
+        each concept is measured against images of the same condition, so a dark or hazy photo of a sound part is not read as a defect.
       </p>
       {blocker ? <p className="small muted">{blocker}</p> : (
         <>
