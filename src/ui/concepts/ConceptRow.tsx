@@ -27,18 +27,13 @@ const NAV_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Pa
  */
 export const ConceptRow = memo(function ConceptRow(p: ConceptRowProps) {
   const [v, setV] = useState(p.w);
-  const [seenW, setSeenW] = useState(p.w);
   const active = useRef(false);
   const gesture = useRef(false);
   const pending = useRef(p.w);
   const raf = useRef(0);
-  // A new weight from the store (refit, undo, end of a drag) shows unless the pointer is on this
-  // slider. Adjusted during render, not in an effect: after a refit hundreds of rows get a new
-  // weight, and an effect would render and commit each of them a second time.
-  if (p.w !== seenW) {
-    setSeenW(p.w);
+  useEffect(() => {
     if (!active.current) setV(p.w);
-  }
+  }, [p.w]);
   useEffect(() => () => cancelAnimationFrame(raf.current), []);
 
   const begin = () => {
