@@ -357,6 +357,7 @@ describe.skipIf(!chromiumAvailable())('persistence under crashes, kills, two tab
     await p.waitForURL(/\?project=/);
     await p.waitForFunction('window.__studio?.getState().dataset?.N === 2000');
     expect(await state(p, 's.dataset.name')).toBe(first);
+    await p.waitForFunction(`window.__autosave.status.getState().projects.some((x) => x.name.includes('10,000'))`);
     const second = await p.evaluate(() => (window as unknown as { __autosave: { status: { getState(): { projects: { id: string; name: string }[] } } } }).__autosave.status.getState().projects.find((x) => x.name.includes('10,000'))!.name);
     await p.getByRole('button', { name: `Open ${second}` }).click();
     await p.waitForFunction('window.__studio?.getState().dataset?.N === 10000');
