@@ -158,7 +158,8 @@ describe.skipIf(!chromiumAvailable())('persistence under crashes, kills, two tab
     });
     await server.listen();
     const url = `${server.resolvedUrls!.local[0]}tests/e2e/embed/index.html`;
-    const names = Array.from({ length: 24 }, () => 'big.png');
+    // Enough images that the poll below sees the run part-way even on a slow or busy machine.
+    const names = Array.from({ length: 64 }, () => 'big.png');
     const cacheCount = (p: Page) => p.evaluate(() => new Promise<number>((ok) => {
       const r = indexedDB.open('concept-studio-embeddings');
       // Not there yet: do not create it (an empty version-1 database would lack the worker's store).
