@@ -4,6 +4,9 @@
  * virtualised gallery, accessibility (axe), reload persistence, student export and import.
  * Screenshots of every view go to artifacts/screenshots/. Slider speed is measured by
  * `npm run bench:ui`, not here: timed tests are not how this project meets speed targets.
+ *
+ * Each case gets 120 s: the 30 s default is a hang detector for unit tests, and these cases load
+ * 2,000–10,000-image projects in a real browser (the image-detail case took 42 s on a loaded machine).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -68,7 +71,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
       }
       await p.context().close();
     }
-  });
+  }, 120_000);
 
   it('slider drag on 10,000 images updates metrics and gallery live and records ONE history node', async () => {
     const p = await h.page({ query: '?synthetic=10000&engine=local' });
@@ -95,7 +98,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     await p.getByRole('treeitem', { name: /Set 'new part' for 'ok' to/ }).waitFor();
     await p.screenshot({ path: `${SHOTS}/studio-10k-after-drag.png` });
     await p.context().close();
-  });
+  }, 120_000);
 
   it('undo/redo by buttons and keys (not in text fields), restore makes a new node, gallery arrows', async () => {
     const p = await h.page({ query: '?synthetic=2000&engine=local' });
@@ -133,7 +136,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     await expect(p.locator('.chip').innerText()).resolves.toContain('teacher rusty, student rusty');
     await p.screenshot({ path: `${SHOTS}/studio-interacted.png` });
     await p.context().close();
-  });
+  }, 120_000);
 
   it('tune refits (in the worker) and records a node; compare proposes a step', async () => {
     const p = await h.page({ query: '?synthetic=2000' });
@@ -146,7 +149,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     await p.waitForFunction('Object.keys(window.__studio.getState().session.history.nodes).length === 3', null, { timeout: 60_000 });
     await p.locator('#history').screenshot({ path: `${SHOTS}/view-history-after-tune.png` });
     await p.context().close();
-  });
+  }, 120_000);
 
   it('has no serious or critical axe violations and a polite live region', async () => {
     const p = await h.page({ query: '?synthetic=2000' });
@@ -162,7 +165,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     expect(serious, JSON.stringify(serious)).toEqual([]);
     expect(await p.locator('[aria-live=polite]').count()).toBeGreaterThan(0);
     await p.context().close();
-  });
+  }, 120_000);
 
   it('restores the session after a reload and exports the student JSON', async () => {
     const p = await h.page({ query: '?synthetic=2000&engine=local' });
@@ -200,7 +203,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     expect(await historySteps(p)).toBe(steps + 1);
     expect(await alert.count()).toBe(0);
     await p.context().close();
-  });
+  }, 120_000);
 
   it("the README's reference predictor agrees with the exported student: its check block and the studio's own held-out predictions", async () => {
     const p = await h.page({ query: '?fresh&engine=local' });
@@ -232,7 +235,7 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     expect(rows.length).toBeGreaterThanOrEqual(6);
     for (const r of rows) expect({ image: r.i, prediction: ref.predict(doc, r.x).prediction }).toEqual({ image: r.i, prediction: r.pred });
     await p.context().close();
-  });
+  }, 120_000);
 
   it('image detail shows the regions the model sees; pad-to-square is a saved setting; apply-to-folder explains; project zip round-trips and refuses a bad one', async () => {
     const p = await h.page({ query: '?fresh&engine=local' });
@@ -279,5 +282,5 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
     expect(await historySteps(p)).toBe(steps);
     expect(await p.evaluate('window.__studio.getState().settings.padToSquare')).toBe(true);
     await p.context().close();
-  });
+  }, 120_000);
 });
