@@ -11,7 +11,7 @@ import type { Mat } from '../core/types.ts';
 import type { DomainSettings, Session } from '../core/project/index.ts';
 import { standardise } from '../core/concepts/stats.ts';
 import {
-  calibratedStandardise, DomainCalibrationError, domainConceptStats, domainPosterior, DOMAIN_TEMPERATURE, joinDomains, likeliestDomain,
+  calibratedStandardise, DomainCalibrationError, domainConceptStats, domainPosterior, domainTextMatrix, DOMAIN_TEMPERATURE, joinDomains, likeliestDomain,
   MIN_TEST_TIME_BATCH, splitDomains, testTimeStats, type DomainConceptStats, type DomainMode,
 } from '../core/calibration/index.ts';
 import type { Dataset } from './types.ts';
@@ -52,21 +52,11 @@ export function domainPosteriors(ds: Dataset | null, domain: DomainSettings | nu
   if (!ds || !e || !domain || domain.domains.length === 0 || domain.domains[0].textEmbedding.length !== e.D) return null;
   const hit = piCache.get(domain.domains);
   if (hit && hit.ds.imageEmbeddings === e) return hit;
-  const text = { rows: domain.domains.length, cols: e.D, data: concat(domain.domains.map((d) => d.textEmbedding)) };
+  const text = domainTextMatrix(domain.domains, e.D);
   const pi = domainPosterior({ N: ds.N, R: e.R, D: e.D, data: e.data }, text, domain.temperature);
   const r = { ds, pi, top: likeliestDomain(pi) };
   piCache.set(domain.domains, r);
   return r;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** â of every image under the settings (mode 'off' or none = §2's plain standardisation). */
@@ -146,7 +136,7 @@ export function domainsInMode(ds: Dataset, domain: DomainSettings, mode: DomainM
   const e = ds.imageEmbeddings;
   if (!e) throw new DomainCalibrationError('domain calibration needs image embeddings');
   const prompts = domain.domains.map((d) => d.prompt);
-  const text = { rows: prompts.length, cols: e.D, data: concat(domain.domains.map((d) => d.textEmbedding)) };
+  const text = domainTextMatrix(domain.domains, e.D);
   const source = sourceStats(ds, text, domain.temperature);
   if (mode !== 'test-time') return settingsFrom(prompts, text, source, mode, domain.temperature);
   const rows = batch ?? [];

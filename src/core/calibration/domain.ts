@@ -55,6 +55,16 @@ export class DomainCalibrationError extends Error {
   }
 }
 
+/** The K×D matrix of the domain prompts' text embeddings, in order (K = domains.length). */
+export function domainTextMatrix(domains: readonly { textEmbedding: ArrayLike<number> }[], D: number): Mat {
+  const data = new Float32Array(domains.length * D);
+  domains.forEach((d, k) => {
+    if (d.textEmbedding.length !== D) throw new DomainCalibrationError(`domain prompt ${k + 1} has ${d.textEmbedding.length} dimensions, the images ${D}`);
+    data.set(d.textEmbedding, k * D);
+  });
+  return { rows: domains.length, cols: D, data };
+}
+
 /**
  * Domain posterior π (N×K, rows sum to 1) of the given images (default all) from the full-image
  * row (region 0) of their embeddings and the K domain prompt embeddings (both L2-normalised here).

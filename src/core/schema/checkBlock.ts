@@ -6,7 +6,7 @@
  */
 
 import type { ConceptStats, LinearModel, Mat } from '../types.ts';
-import { domainPosterior, joinDomains, mixStats } from '../calibration/domain.ts';
+import { domainPosterior, domainTextMatrix, joinDomains, mixStats } from '../calibration/domain.ts';
 import { conceptActivations, normaliseRows, type RegionEmbeddings } from '../concepts/activations.ts';
 import { SIGMA_FLOOR } from '../concepts/stats.ts';
 import { mcmScore, studentPrototypes } from '../ood/ood.ts';
@@ -70,19 +70,9 @@ export { studentPrototypes, mcmScore };
 function statsFor(x: Float32Array, stats: ConceptStats, domain: CheckDomain | null | undefined): ConceptStats {
   if (!domain || domain.mode === 'off' || domain.domains.length === 0) return stats;
   const D = x.length;
-  const text = { rows: domain.domains.length, cols: D, data: concat(domain.domains.map((d) => d.textEmbedding)) };
+  const text = domainTextMatrix(domain.domains, D);
   const pi = domainPosterior({ N: 1, R: 1, D, data: x }, text, domain.temperature).data;
   return mixStats(pi, joinDomains(domain.domains));
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** â, z and the argmax for one image's raw activations a (shared by both check inputs). */

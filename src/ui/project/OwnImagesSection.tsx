@@ -1,5 +1,6 @@
 import { BUILT_IN_CORPORA, buildOwnProject, clearOwnImages, parseCorpusText, pickFiles, pickZip, setOwnImages, useOwnImages, type PickedFile } from '../../state/ownImages.ts';
 import { studioStore, useShallow, useStudio } from '../../state/useStudio.ts';
+import { FilePicker } from '../components/FilePicker.tsx';
 
 const picked = (f: File): PickedFile => ({
   name: f.name,
@@ -8,18 +9,6 @@ const picked = (f: File): PickedFile => ({
   bytes: async () => new Uint8Array(await f.arrayBuffer()),
   text: () => f.text(),
 });
-
-/** A button-looking file picker (the input stays reachable by keyboard and by its label). */
-export function FilePicker(props: { label: string; accept?: string; directory?: boolean; multiple?: boolean; onFiles: (f: File[]) => void }) {
-  return (
-    <label className="row" style={{ cursor: 'pointer' }}>
-      <span className="small" style={{ border: '1px solid var(--line-strong)', borderRadius: 4, padding: '3px 6px', background: '#fff' }}>{props.label}</span>
-      <input type="file" className="sr-only" aria-label={props.label} accept={props.accept} multiple={props.multiple}
-        {...(props.directory ? { webkitdirectory: '', directory: '' } as Record<string, string> : {})}
-        onChange={(e) => { props.onFiles(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
-    </label>
-  );
-}
 
 const TEACHER_WORDS: Record<string, string> = {
   current: 'the labels (one-hot)', labels: 'the labels (one-hot)', 'zero-shot': 'CLIP zero-shot over the class names', onnx: 'your ONNX classifier', file: 'your predictions file',

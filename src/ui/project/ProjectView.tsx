@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { applyBlocker, applyToImages } from '../../state/applyFolder.ts';
 import { makeSyntheticProject } from '../../state/demoSynthetic.ts';
 import { studio, useShallow, useStudio } from '../../state/useStudio.ts';
+import { FilePicker } from '../components/FilePicker.tsx';
 import { Panel } from '../components/Panel.tsx';
 import { JobsProgress } from '../components/Progress.tsx';
 import { CorpusSection } from './CorpusSection.tsx';
@@ -16,18 +17,7 @@ function newSynthetic(N: number) {
   studio().commit({ type: 'load', dataset, ensemble, label: `Load ${dataset.name}` });
 }
 
-function FilePick(props: { label: string; accept?: string; directory?: boolean; multiple?: boolean; onFiles: (f: File[]) => void }) {
-  return (
-    <label className="row" style={{ cursor: 'pointer' }}>
-      <span className="small" style={{ border: '1px solid var(--line-strong)', borderRadius: 4, padding: '3px 6px', background: '#fff' }}>{props.label}</span>
-      <input type="file" className="sr-only" aria-label={props.label} accept={props.accept} multiple={props.multiple}
-        {...(props.directory ? { webkitdirectory: '', directory: '' } as Record<string, string> : {})}
-        onChange={(e) => { props.onFiles(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
-    </label>
-  );
-}
 
-/** Run the tuned student over a folder of new images and download predictions.csv. */
 function ApplySection() {
   const [msg, setMsg] = useState<{ text: string; bad: boolean } | null>(null);
   const blocker = useStudio((s) => applyBlocker(s));
@@ -35,7 +25,7 @@ function ApplySection() {
     <>
       <div className="row wrap" style={{ marginTop: 6 }}>
         <span className="small muted">Tuned student:</span>
-        <FilePick label="Apply to a folder…" directory multiple onFiles={async (files) => {
+        <FilePicker label="Apply to a folder…" directory multiple onFiles={async (files) => {
           const s = studio();
           const why = applyBlocker(s);
           if (why) { setMsg({ text: why, bad: true }); return; }
