@@ -4,8 +4,7 @@
  * bombs, and no entry with an absolute path, a `..` segment, a backslash or a drive letter.
  * Only images and CSV files are decompressed at all; macOS metadata (__MACOSX/, ._*) is ignored.
  */
-import { unzipSync } from 'fflate';
-import { DEFAULT_LIMITS, unsafeEntryName, type ReadLimits } from './projectFile.ts';
+import { DEFAULT_LIMITS, unzipGuarded, type ReadLimits } from './projectFile.ts';
 
 export interface ZipFileEntry {
   /** Path inside the zip, '/'-separated. */
@@ -22,35 +21,15 @@ const IMAGE = /\.(png|jpe?g|gif|bmp|webp)$/i;
 export function readImageZip(bytes: Uint8Array, zipName: string, limits: ReadLimits = DEFAULT_LIMITS): ImageZipResult {
   const fail = (why: string): ImageZipResult => ({ ok: false, error: `${zipName}: ${why}` });
   if (bytes.length < 22 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) return fail('not a zip file');
-  let entries = 0;
-  let total = 0;
   let ignored = 0;
-  let problem: string | null = null;
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: (f) => {
-        if (problem) return false;
-        entries++;
-        const bad = unsafeEntryName(f.name);
-        if (bad) problem = `entry '${f.name}' has ${bad}; refusing the file`;
-        else if (entries > limits.maxEntries) problem = `more than ${limits.maxEntries.toLocaleString('en')} entries; refusing the file`;
-        if (problem) return false;
-        const base = f.name.split('/').pop() ?? '';
-        const wanted = !f.name.endsWith('/') && !f.name.startsWith('__MACOSX/') && !base.startsWith('._') && (IMAGE.test(base) || /\.csv$/i.test(base));
-        if (!wanted) {
-          if (!f.name.endsWith('/')) ignored++;
-          return false;
-        }
-        total += f.originalSize;
-        if (total > limits.maxTotalBytes) problem = `it would unpack to more than ${(limits.maxTotalBytes / 1024 ** 2).toFixed(0)} MiB; refusing the file`;
-        return !problem;
-      },
-    });
-  } catch (e) {
-    return fail(problem ?? `the zip is damaged (${(e as Error).message})`);
-  }
-  if (problem) return fail(problem);
+  const unzipped = unzipGuarded(bytes, limits, (name) => {
+    const base = name.split('/').pop() ?? '';
+    const wanted = !name.endsWith('/') && !name.startsWith('__MACOSX/') && !base.startsWith('._') && (IMAGE.test(base) || /\.csv$/i.test(base));
+    if (!wanted && !name.endsWith('/')) ignored++;
+    return wanted;
+  });
+  if (!unzipped.ok) return fail(unzipped.problem);
+  const files = unzipped.files;
   const names = Object.keys(files).sort((a, b) => a.localeCompare(b));
   const csvs = names.filter((n) => /\.csv$/i.test(n));
   if (csvs.length > 1) return fail(`holds ${csvs.length} CSV files (${csvs.slice(0, 3).join(', ')}); keep one labels CSV`);

@@ -170,34 +170,46 @@ export function unsafeEntryName(name: string): string | null {
 }
 
 /**
+ * fflate's unzip behind the guards every zip the studio opens gets: no unsafe entry name, at
+ * most `maxEntries` entries, and at most `maxTotalBytes` unpacked over the entries `keep` takes
+ * (only those are decompressed at all). `problem` is one sentence for the user, or null.
+ */
+export function unzipGuarded(bytes: Uint8Array, limits: ReadLimits, keep: (name: string) => boolean):
+  { ok: true; files: Record<string, Uint8Array> } | { ok: false; problem: string } {
+  let entries = 0;
+  let total = 0;
+  let problem: string | null = null;
+  try {
+    const files = unzipSync(bytes, {
+      filter: (f) => {
+        if (problem) return false;
+        entries++;
+        const bad = unsafeEntryName(f.name);
+        if (bad) problem = `entry '${f.name}' has ${bad}; refusing the file`;
+        else if (entries > limits.maxEntries) problem = `more than ${limits.maxEntries.toLocaleString('en')} entries; refusing the file`;
+        if (problem || !keep(f.name)) return false;
+        total += f.originalSize;
+        if (total > limits.maxTotalBytes) problem = `it would unpack to more than ${fmtBytes(limits.maxTotalBytes)}; refusing the file`;
+        return !problem;
+      },
+    });
+    return problem ? { ok: false, problem } : { ok: true, files };
+  } catch (e) {
+    return { ok: false, problem: problem ?? `the zip is damaged (${(e as Error).message})` };
+  }
+}
+
+/**
  * Read and validate a project zip. On any problem: `{ ok: false, error }` with one specific
  * message (what is wrong and where) and nothing else.
  */
 export function unpackProject(bytes: Uint8Array, limits: ReadLimits = DEFAULT_LIMITS): UnpackResult {
   const fail = (error: string): UnpackResult => ({ ok: false, error });
   if (bytes.length < 22 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) return fail('not a zip file (a project file is the .zip the studio exports)');
-  let entries = 0;
-  let total = 0;
-  let problem: string | null = null;
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: (f) => {
-        if (problem) return false;
-        entries++;
-        total += f.originalSize;
-        const bad = unsafeEntryName(f.name);
-        if (bad) problem = `entry '${f.name}' has ${bad}; refusing the file`;
-        else if (entries > limits.maxEntries) problem = `more than ${limits.maxEntries.toLocaleString('en')} entries; refusing the file`;
-        else if (total > limits.maxTotalBytes) problem = `it would unpack to more than ${fmtBytes(limits.maxTotalBytes)}; refusing the file`;
-        // Only what the format defines is decompressed at all.
-        return !problem && (f.name === 'project.json' || f.name.startsWith('arrays/') || f.name.startsWith('thumbs/'));
-      },
-    });
-  } catch (e) {
-    return fail(problem ?? `the zip is damaged (${(e as Error).message})`);
-  }
-  if (problem) return fail(problem);
+  // Only what the format defines is decompressed at all.
+  const unzipped = unzipGuarded(bytes, limits, (name) => name === 'project.json' || name.startsWith('arrays/') || name.startsWith('thumbs/'));
+  if (!unzipped.ok) return fail(unzipped.problem);
+  const files = unzipped.files;
   // Own entries only: a manifest naming 'constructor' or '__proto__' must not reach Object.prototype.
   const entry = (name: string): Uint8Array | undefined => (Object.hasOwn(files, name) ? files[name] : undefined);
   const mj = entry('project.json');
