@@ -54,20 +54,32 @@ export async function readParquetTable(bytes: Uint8Array, file: string): Promise
   const data = new Map<string, unknown[]>(columns.map((c) => [c.name, new Array<unknown>(rows)]));
   let filled = 0;
   // utf8: false keeps un-annotated BYTE_ARRAY (raw embedding bytes) as bytes; text columns are
-  // annotated UTF8/STRING and still arrive as strings.
-  await parquetRead({
-    file: buf,
-    metadata,
-    utf8: false,
-    compressors,
-    onChunk: ({ columnName, columnData, rowStart, rowEnd }) => {
-      const out = data.get(columnName);
-      if (!out) return;
-      const start = Number(rowStart);
-      for (let i = 0; i < Number(rowEnd) - start; i++) out[start + i] = columnData[i];
-      filled += Number(rowEnd) - start;
-    },
-  });
+  // annotated UTF8/STRING and still arrive as strings. One row group and one column at a time:
+  // given several at once, hyparquet starts their reads together, and in a damaged file a second
+  // failing read rejected with nobody listening (an unhandled rejection, found by the fuzz test).
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const rowEnd = rowStart + Number(group.num_rows);
+    for (const c of columns) {
+      await parquetRead({
+        file: buf,
+        metadata,
+        columns: [c.name],
+        rowStart,
+        rowEnd,
+        utf8: false,
+        compressors,
+        onChunk: ({ columnName, columnData, rowStart: from, rowEnd: to }) => {
+          const out = data.get(columnName);
+          if (!out) return;
+          const start = Number(from);
+          for (let i = 0; i < Number(to) - start; i++) out[start + i] = columnData[i];
+          filled += Number(to) - start;
+        },
+      });
+    }
+    rowStart = rowEnd;
+  }
   if (rows > 0 && filled === 0) throw new Error('no column data could be read');
   return { file, rows, columns, column: (name) => data.get(name) ?? [] };
 }
