@@ -8,6 +8,7 @@ import { readEmbeddingImport, type InputFile } from './embeddingImport.ts';
 import { writeNpy, parseNpy } from '../../core/io/npy.ts';
 import { parseLabelsCsv } from '../../state/importScan.ts';
 import { unitRows } from '../../../tests/support/random.ts';
+import { half, npyRaw } from '../../../tools/fixtures/nastyEmbeddings.ts';
 import { runCli } from '../../../tests/support/runCli.ts';
 import { unloadAll } from '../../ml/clip.ts';
 
@@ -17,30 +18,7 @@ const s = (x: string) => x;
 const ids = (n: number, prefix = 'img') => Array.from({ length: n }, (_, i) => `${prefix}${i}.jpg`);
 const idsTxt = (list: string[]) => list.join('\n') + '\n';
 
-/** float → IEEE half bits (round to nearest), for clip-retrieval's float16 files. */
-function toHalf(v: number): number {
-  const f = new Float32Array([v]);
-  const x = new Uint32Array(f.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const e = ((x >>> 23) & 0xff) - 127 + 15;
-  const m = x & 0x7fffff;
-  if (e <= 0) return sign;
-  if (e >= 31) return sign | 0x7c00;
-  return sign | (e << 10) | Math.round(m / 0x2000);
-}
-/** A version-1 .npy with any dtype from raw little-endian bytes. */
-function npyRaw(descr: string, shape: number[], data: Uint8Array): Uint8Array {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
-  header = header.padEnd(total - 11, ' ') + '\n';
-  const out = new Uint8Array(total + data.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(enc(header), 10);
-  out.set(data, total);
-  return out;
-}
-const f16npy = (m: Float32Array, shape: number[]) => npyRaw('<f2', shape, new Uint8Array(Uint16Array.from(m, toHalf).buffer));
+const f16npy = (m: Float32Array, shape: number[]) => npyRaw('<f2', shape, new Uint8Array(Uint16Array.from(m, half).buffer));
 const f64npy = (m: Float32Array, shape: number[]) => npyRaw('<f8', shape, new Uint8Array(Float64Array.from(m).buffer));
 
 /** A parquet file as pandas/pyarrow writes it: an id column, a list<float> embedding column, optional text columns. */
