@@ -55,8 +55,7 @@ export function installOwnImages(): void {
         return { imageModel, description: `${modelId} (${st.device} · ${st.dtype}, embedded in this browser)` };
       },
       embedTexts: (texts, templates, signal) => c.embedTexts(texts, templates, { signal }),
-      embedFiles: (files, o, call) => c.embedFiles(files, { grid: o.grid, pad: o.pad, batchSize: 16 }, { signal: call.signal, onProgress: call.onProgress }),
-      thumbnails: (files) => c.thumbnails(files, 96),
+      embedFiles: (files, o, call) => c.embedFiles(files, { grid: o.grid, pad: o.pad, batchSize: 16, thumbnailSide: o.thumbnailSide }, { signal: call.signal, onProgress: call.onProgress }),
     };
   });
   let teacher: TeacherClient | null = null;

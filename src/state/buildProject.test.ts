@@ -188,8 +188,7 @@ describe('buildProjectFromImages with the tiny CLIP fixture (embed API in-proces
       return { imageModel: { ...MODEL, id: m.id, embeddingDim: m.dim }, description: `${m.id} (${m.device} · ${m.dtype})` };
     },
     embedTexts: async (t, tpl) => { await loadTiny(); return api.embedTexts(t, tpl); },
-    embedFiles: async (f, o, call) => { await loadTiny(); return api.embedFiles(f, o, (p) => call.onProgress?.(p)); },
-    thumbnails: (f) => api.thumbnails(f, 32),
+    embedFiles: async (f, o, call) => { await loadTiny(); return api.embedFiles(f, { ...o, thumbnailSide: 32 }, (p) => call.onProgress?.(p)); },
   };
   const files = (n: number) => Array.from({ length: n }, (_, i) => (i % 2
     ? ref(`shots/blue/b${i}.jpg`, jpeg([30, 40, 200], i))

@@ -46,14 +46,20 @@ export interface BuildEmbedder {
   /** Loads the model if needed; its description for the export (null: unknown preprocessing) and in words. */
   describe(): Promise<{ imageModel: ImageModel | null; description: string }>;
   embedTexts(texts: string[], templates: string[], signal?: AbortSignal): Promise<Float32Array>;
+  /**
+   * Region embeddings of image files (the bytes may be handed over: callers pass what they no
+   * longer need). With `thumbnailSide`, also a JPEG thumbnail per embedded id, made from the
+   * pixels decoded for the model: each image is decoded once per build.
+   */
   embedFiles(
     files: { id: string; bytes: Uint8Array }[],
-    opts: { grid: 1 | 2 | 3; pad: boolean },
+    opts: { grid: 1 | 2 | 3; pad: boolean; thumbnailSide?: number },
     call: { onProgress?: (p: { done: number; total: number; cached: number }) => void; signal?: AbortSignal },
-  ): Promise<{ ids: string[]; embeddings: Float32Array; R: number; D: number; errors: { id: string; message: string }[]; cached: number }>;
-  /** JPEG thumbnails (null where a file does not decode). */
-  thumbnails?(files: { id: string; bytes: Uint8Array }[]): Promise<(Uint8Array | null)[]>;
+  ): Promise<{ ids: string[]; embeddings: Float32Array; R: number; D: number; errors: { id: string; message: string }[]; cached: number; thumbnails?: (Uint8Array | null)[] }>;
 }
+
+/** Longest side of the gallery thumbnails made while embedding own images. */
+export const THUMBNAIL_SIDE = 96;
 
 /** Runs the user's ONNX classifier over image files (in a worker in the app). */
 export type OnnxTeacherRunner = (
@@ -257,6 +263,7 @@ export interface ImagesInput extends BuildCommon {
   files: ImageFileRef[];
   /** A labels CSV ("file,label"); without it the class is the file's sub-folder. */
   labelsCsv?: { name: string; text: string } | null;
+  /** Regions per image (METHODS.md §1): 1 = the full image; 2 / 3 = plus a 2×2 / 3×3 overlapping grid (R = 5 / 10). */
   grid?: 1 | 2 | 3;
   /** Files read and embedded per step (bounds memory: only one chunk of bytes is held). */
   chunk?: number;
@@ -306,9 +313,7 @@ export async function buildProjectFromImages(input: ImagesInput): Promise<BuildR
         skipped.push({ name: f.path, reason: `could not be read (${(e as Error).message})` });
       }
     }
-    // Thumbnails and the ONNX teacher get copies: embedFiles hands the bytes over to the worker.
-    say(s, 'thumbnails');
-    const thumbs = embedder.thumbnails ? await embedder.thumbnails(read.map((f) => ({ id: f.id, bytes: f.bytes.slice() }))) : null;
+    // The ONNX teacher gets copies: embedFiles hands the bytes over to the worker.
     let tprobs: Map<string, Float32Array> | null = null;
     if (teacher.kind === 'onnx') {
       say(s, 'ONNX teacher');
@@ -321,8 +326,7 @@ export async function buildProjectFromImages(input: ImagesInput): Promise<BuildR
       let k = 0;
       for (const f of read) if (!failed.has(f.id)) tprobs.set(f.id, r.probs.subarray(k * Ct, (k++ + 1) * Ct));
     }
-    const thumbOf = new Map(read.map((f, k) => [f.id, thumbs?.[k] ?? null]));
-    const res = await embedder.embedFiles(read, { grid: input.grid ?? 1, pad: input.pad ?? false }, {
+    const res = await embedder.embedFiles(read, { grid: input.grid ?? 1, pad: input.pad ?? false, thumbnailSide: THUMBNAIL_SIDE }, {
       signal: input.signal,
       onProgress: (p) => say(s + Math.min(p.done, part.length)),
     });
@@ -334,7 +338,7 @@ export async function buildProjectFromImages(input: ImagesInput): Promise<BuildR
     res.ids.forEach((id, k) => {
       const probs = tprobs ? tprobs.get(id) ?? null : null;
       if (tprobs && !probs) { skipped.push({ name: id, reason: 'the ONNX teacher could not score it' }); return; }
-      const t = thumbOf.get(id);
+      const t = res.thumbnails?.[k];
       ok.push({ path: id, emb: res.embeddings.subarray(k * res.R * res.D, (k + 1) * res.R * res.D), thumb: t ? jpegDataUrl(t) : null, probs });
     });
     say(Math.min(N0, s + part.length));

@@ -13,6 +13,9 @@ import type { Box } from '../core/types.ts';
 import { boxAt, heldOutFlips, liveFor, plainMetrics, studioMetrics } from './project.ts';
 import type { StudioState } from './store.ts';
 
+/** Overlap of neighbouring grid crops as a fraction of a crop (1/3: see gridBoxes in ml/preprocess.ts). */
+export const GRID_OVERLAP = 1 / 3;
+
 /** How many held-out images go into the export's check block. */
 const CHECK_IMAGES = 4;
 
@@ -27,7 +30,8 @@ export function buildStudentDocument(s: StudioState, generator = 'Concept Tuning
   const base = {
     generator,
     prompts: { templates: ['a photo of {concept}'] },
-    regions: { grid: (ds.regionGrid >= 3 ? 9 : ds.regionGrid === 2 ? 4 : 1) as 1 | 4 | 9, overlap: 0 },
+    // Grid crops overlap their neighbours by a third of a crop (ml/preprocess.ts gridBoxes).
+    regions: { grid: (ds.regionGrid >= 3 ? 9 : ds.regionGrid === 2 ? 4 : 1) as 1 | 4 | 9, overlap: ds.regionGrid >= 2 ? GRID_OVERLAP : 0 },
     splits: { distill: ds.split.train.length, heldOut: ds.split.heldOut.length },
     // members: what the served student really holds (a synthetic or imported student may differ from the default).
     training: { ...s.training, members: session.state.ensemble?.members.length ?? s.training.members },

@@ -14,6 +14,14 @@ import type { StudioStore } from './store.ts';
 import { fmtPct } from './format.ts';
 
 export interface NamedText { name: string; text: string }
+export type RegionGrid = 1 | 2 | 3;
+
+/** The region choices offered for own images, with their cost in plain words (R model runs per image). */
+export const REGION_CHOICES: { grid: RegionGrid; label: string }[] = [
+  { grid: 1, label: 'Whole image only (fastest)' },
+  { grid: 2, label: 'Whole image + 4 overlapping crops (2×2): 5× the embedding time' },
+  { grid: 3, label: 'Whole image + 9 overlapping crops (3×3): 10× the embedding time' },
+];
 export interface NamedBytes { name: string; bytes: Uint8Array }
 
 /** The built-in corpora (public/corpora/) and the default for own images. */
@@ -31,6 +39,8 @@ export interface OwnImagesState {
   predictions: NamedText | null;
   /** The user agreed to download the chosen hub model. */
   allowDownload: boolean;
+  /** Regions per image (METHODS.md §1): 1 = full image; 2 / 3 = plus a 2×2 / 3×3 overlapping grid. */
+  grid: RegionGrid;
   phase: 'idle' | 'building' | 'done' | 'error' | 'cancelled';
   message: string;
   skipped: { name: string; reason: string }[];
@@ -38,7 +48,7 @@ export interface OwnImagesState {
 }
 
 const initial = (): OwnImagesState => ({
-  source: null, corpus: 'general.txt', onnxModel: null, onnxLabels: null, predictions: null, allowDownload: false,
+  source: null, corpus: 'general.txt', onnxModel: null, onnxLabels: null, predictions: null, allowDownload: false, grid: 1,
   phase: 'idle', message: '', skipped: [], notes: [],
 });
 
@@ -114,7 +124,7 @@ export async function buildOwnProject(store: StudioStore): Promise<void> {
   try {
     const corpus = await corpusFor(o);
     const r = await buildProjectFromImages({
-      name: o.source.name, files: o.source.files, labelsCsv: o.source.csv, corpus, modelId, teacher,
+      name: o.source.name, files: o.source.files, labelsCsv: o.source.csv, corpus, modelId, teacher, grid: o.grid,
       pad: st.settings.padToSquare, allowDownload: o.allowDownload, training: store.getState().training,
       onProgress: job.progress, signal: job.signal,
     });

@@ -11,7 +11,7 @@
 import { transfer } from 'comlink';
 import { loadClip, type ClipModel, type ClipOptions } from '../ml/clip.ts';
 import { regionCount, type PreprocessConfig, type RegionOptions, type RgbImage } from '../ml/preprocess.ts';
-import { prepareBatch, type PreparedBatch } from './embedPrep.ts';
+import { prepareBatch, type PreparedBatch, type PrepThumbs } from './embedPrep.ts';
 import { shiftMethods, type ShiftSpec } from './embedShift.ts';
 
 export interface CacheLike {
@@ -30,7 +30,7 @@ export interface EmbedDeps {
    * Decode + preprocess a batch elsewhere (the browser's helper worker, so it overlaps with the
    * model); default: inline with `decode`.
    */
-  prepare?(files: EmbedFile[], cfg: PreprocessConfig, ropts: RegionOptions): Promise<PreparedBatch>;
+  prepare?(files: EmbedFile[], cfg: PreprocessConfig, ropts: RegionOptions, thumbs?: PrepThumbs): Promise<PreparedBatch>;
   /** Runtime setup before the first model load (the browser's wasm paths and threads). */
   configureRuntime?(opts: { numThreads?: number }): void;
   /** The shift simulator's corruptions (src/data/images/corrupt.ts); without it embedShifted refuses. */
@@ -63,6 +63,11 @@ export interface EmbedFilesOptions {
   useCache?: boolean;
   /** Images per model call (default 8). */
   batchSize?: number;
+  /**
+   * Also return a JPEG thumbnail of every embedded file fitting this many pixels, made from the
+   * pixels decoded for the model (cache hits are decoded for the thumbnail only).
+   */
+  thumbnailSide?: number;
 }
 
 export interface EmbedProgress {
@@ -90,6 +95,8 @@ export interface EmbedFilesResult {
   errors: { id: string; message: string }[];
   cached: number;
   computed: number;
+  /** With `thumbnailSide`: one per id (null where the thumbnail failed). */
+  thumbnails?: (Uint8Array | null)[];
 }
 
 export type EmbedProgressCallback = (p: EmbedProgress) => void;
@@ -166,7 +173,9 @@ export function createEmbedApi(deps: EmbedDeps) {
       // cache lookups of batch k + 2 are queued. Inline (no prepare worker) the order of work is
       // the same; nothing overlaps.
       const ropts = { grid, pad: opts.pad };
-      const prepare = deps.prepare ?? ((f: EmbedFile[], cfg: PreprocessConfig, r: RegionOptions) => prepareBatch(f, cfg, r, deps.decode));
+      const side = opts.thumbnailSide && (deps.prepare || deps.thumbnail) ? opts.thumbnailSide : 0;
+      const thumbs: (Uint8Array | null)[] | null = side ? new Array(files.length).fill(null) : null;
+      const prepare = deps.prepare ?? ((f: EmbedFile[], cfg: PreprocessConfig, r: RegionOptions, t?: PrepThumbs) => prepareBatch(f, cfg, r, deps.decode, t, deps.thumbnail));
       const lookup = async (start: number) => {
         const idx = Array.from({ length: Math.min(batch, files.length - start) }, (_, k) => start + k);
         const keys = await Promise.all(idx.map(async (i) => deps.cacheKey({ model: m.id, dtype: m.dtype, regions, hash: await deps.hash(files[i].bytes) })));
@@ -176,13 +185,18 @@ export function createEmbedApi(deps: EmbedDeps) {
         return { start, idx, keys, hits, miss };
       };
       type Looked = Awaited<ReturnType<typeof lookup>>;
-      const dispatch = (l: Looked) => ({ ...l, prepared: l.miss.length > 0 ? prepare(l.miss.map((k) => files[l.idx[k]]), m.preprocess, ropts) : null });
+      const dispatch = (l: Looked) => {
+        // Cache hits go to the prepare step too when thumbnails are wanted (decoded for that only).
+        const hitsOnly = side ? l.idx.filter((_, k) => !l.miss.includes(k)) : [];
+        const t = side ? { side, only: hitsOnly.map((i) => files[i]) } : undefined;
+        return { ...l, hitsOnly, prepared: l.miss.length > 0 || hitsOnly.length > 0 ? prepare(l.miss.map((k) => files[l.idx[k]]), m.preprocess, ropts, t) : null };
+      };
       const quiet = <T>(p: Promise<T> | null) => (p?.catch(() => undefined), p); // rejections surface when awaited
       let cur = files.length > 0 ? dispatch(await lookup(0)) : null;
       quiet(cur?.prepared ?? null);
       let following = quiet(batch < files.length ? lookup(batch) : null);
       while (cur) {
-        const { start, idx, keys, hits, miss } = cur;
+        const { start, idx, keys, hits, miss, hitsOnly } = cur;
         const prepared = cur.prepared ? await cur.prepared : null;
         // Hand batch k + 1 to the prepare worker before this worker blocks in the model.
         const next = following ? dispatch(await following) : null;
@@ -197,7 +211,11 @@ export function createEmbedApi(deps: EmbedDeps) {
           }
         }
         if (prepared) for (const e of prepared.errors) errors.push({ id: files[idx[miss[e.index]]].id, message: e.message });
-        if (prepared && prepared.ok.length > 0) {
+        if (thumbs && prepared) {
+          prepared.thumbs?.forEach((t, k) => (thumbs[idx[miss[k]]] = t));
+          prepared.onlyThumbs?.forEach((t, k) => (thumbs[hitsOnly[k]] = t));
+        }
+        if (prepared && prepared.ok.length > 0 && prepared.dims[0] > 0) {
           const emb = await m.embedPixels(prepared.pixels, prepared.dims);
           const n = prepared.ok.length;
           stats.modelCalls++;
@@ -223,7 +241,9 @@ export function createEmbedApi(deps: EmbedDeps) {
         embeddings.set(out.subarray(i * R * D, (i + 1) * R * D), o);
         o += R * D;
       }
-      return { ids, embeddings, R, D, errors, cached, computed };
+      const result: EmbedFilesResult = { ids, embeddings, R, D, errors, cached, computed };
+      if (thumbs) result.thumbnails = files.flatMap((_, i) => (ok[i] ? [thumbs[i]] : []));
+      return result;
     },
 
     /** JPEG thumbnails (null where the file does not decode), without touching the model. */
@@ -270,7 +290,9 @@ export function withTransfers(api: EmbedApiObject) {
     },
     async embedFiles(files: EmbedFile[], opts?: EmbedFilesOptions, onProgress?: EmbedProgressCallback): Promise<EmbedFilesResult> {
       const r = await api.embedFiles(files, opts, onProgress);
-      return transfer(r, [r.embeddings.buffer as ArrayBuffer]);
+      const buffers = new Set([r.embeddings.buffer as ArrayBuffer]);
+      for (const t of r.thumbnails ?? []) if (t && t.byteOffset === 0 && t.byteLength === t.buffer.byteLength && t.buffer instanceof ArrayBuffer) buffers.add(t.buffer);
+      return transfer(r, [...buffers]);
     },
     async embedPixels(pixels: Float32Array, dims: number[]): Promise<Float32Array> {
       const r = await api.embedPixels(pixels, dims);

@@ -3,7 +3,7 @@
  * requests answered in order. The file bytes are transferred when they own their whole buffer
  * (the embed worker has hashed them already and needs them no more), copied otherwise.
  */
-import type { PrepFile, PreparedBatch } from './embedPrep.ts';
+import type { PrepFile, PreparedBatch, PrepThumbs } from './embedPrep.ts';
 import type { PreprocessConfig, RegionOptions } from '../ml/preprocess.ts';
 import type { PrepRequest } from './embedPrep.worker.ts';
 
@@ -27,10 +27,10 @@ export function createPrepWorkerClient(spawn: () => Worker = () => new Worker(ne
     };
     return (worker = w);
   }
-  return function prepare(files: PrepFile[], cfg: PreprocessConfig, ropts: RegionOptions): Promise<PreparedBatch> {
+  return function prepare(files: PrepFile[], cfg: PreprocessConfig, ropts: RegionOptions, thumbs?: PrepThumbs): Promise<PreparedBatch> {
     const seen = new Set<ArrayBufferLike>();
     const transfer: ArrayBuffer[] = [];
-    const sent = files.map((f) => {
+    const own = (f: PrepFile): PrepFile => {
       const b = f.bytes;
       if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !seen.has(b.buffer) && b.buffer instanceof ArrayBuffer) {
         seen.add(b.buffer);
@@ -38,11 +38,13 @@ export function createPrepWorkerClient(spawn: () => Worker = () => new Worker(ne
         return f;
       }
       return { id: f.id, bytes: b.slice() };
-    });
+    };
+    const sent = files.map(own);
+    const sentThumbs = thumbs ? { side: thumbs.side, only: thumbs.only.map(own) } : undefined;
     const id = next++;
     return new Promise<PreparedBatch>((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      get().postMessage({ id, files: sent, cfg, ropts } satisfies PrepRequest, transfer);
+      get().postMessage({ id, files: sent, cfg, ropts, thumbs: sentThumbs } satisfies PrepRequest, transfer);
     });
   };
 }

@@ -43,9 +43,8 @@ const load = () => api.load({ model: MODEL, localModelPath: join(ROOT, 'models/'
 const embedder: BuildEmbedder = {
   async describe() { const m = await load(); return { imageModel: null, description: `${m.id} (${m.device} · ${m.dtype})` }; },
   embedTexts: async (t, tpl) => { await load(); return api.embedTexts(t, tpl); },
-  embedFiles: async (f, o, call) => { await load(); return api.embedFiles(f, { ...o, batchSize: 32 }, (p) => call.onProgress?.(p)); },
   // Node has no fast JPEG encoder (jpeg-js: ~95 ms per thumbnail; the browser uses OffscreenCanvas): off unless --thumbs.
-  ...(args.includes('--thumbs') ? { thumbnails: (f: { id: string; bytes: Uint8Array }[]) => api.thumbnails(f, 96) } : {}),
+  embedFiles: async (f, o, call) => { await load(); return api.embedFiles(f, { ...o, batchSize: 32, thumbnailSide: args.includes('--thumbs') ? o.thumbnailSide : undefined }, (p) => call.onProgress?.(p)); },
 };
 const corpus = { name: 'general.txt', concepts: parseCorpus(readFileSync(join(ROOT, 'public/corpora/general.txt'), 'utf8')) };
 await load();

@@ -1,4 +1,4 @@
-import { BUILT_IN_CORPORA, buildOwnProject, clearOwnImages, parseCorpusText, pickFiles, pickZip, setOwnImages, useOwnImages, type PickedFile } from '../../state/ownImages.ts';
+import { BUILT_IN_CORPORA, REGION_CHOICES, buildOwnProject, clearOwnImages, parseCorpusText, pickFiles, pickZip, setOwnImages, useOwnImages, type PickedFile } from '../../state/ownImages.ts';
 import { studioStore, useShallow, useStudio } from '../../state/useStudio.ts';
 import { FilePicker } from '../components/FilePicker.tsx';
 
@@ -56,6 +56,16 @@ export function OwnImagesSection() {
                   else setOwnImages({ phase: 'error', message: `${f[0].name} holds no concept names (one per line, optionally "name<TAB>category").` });
                 }} />
               </div>
+              <label className="row small" style={{ minWidth: 0 }}>Regions
+                <select style={{ maxWidth: 360 }} value={o.grid} disabled={building} onChange={(e) => setOwnImages({ grid: Number(e.target.value) as 1 | 2 | 3 })}>
+                  {REGION_CHOICES.map((c) => <option key={c.grid} value={c.grid}>{c.label}</option>)}
+                </select>
+              </label>
+              <span className="muted" data-testid="regions-note">
+                {o.grid === 1
+                  ? 'Concepts are scored on the whole picture.'
+                  : 'Each concept also counts where it shows in part of the picture (a small scratch, a label in a corner): its best crop wins.'}
+              </span>
               <span className="muted">
                 Model: <strong>{model?.label ?? modelId}</strong> · Teacher: <strong>{TEACHER_WORDS[teacherChoice]}</strong> (change them under Model and Teacher below)
               </span>
