@@ -9,6 +9,8 @@ import { imageModelFromPreprocessor } from '../state/demoProject.ts';
 import type { ImageModel } from '../state/types.ts';
 import { createEmbedClient, type EmbedClient } from '../workers/embedClient.ts';
 import { createTeacherClient, type TeacherClient } from '../workers/teacherClient.ts';
+import { unzipImagesInWorker } from '../workers/imageZipClient.ts';
+import { setImageZipReader } from '../state/ownImages.ts';
 import { DEMO_MODEL, demoEmbedClient } from './demoProject.ts';
 
 const BASE = import.meta.env.BASE_URL;
@@ -41,6 +43,8 @@ async function preprocessorConfig(id: string, allowDownload: boolean): Promise<R
 }
 
 export function installOwnImages(): void {
+  // Inflating a zip of images takes seconds for a large one: never on the page's thread.
+  setImageZipReader((bytes, name) => unzipImagesInWorker(bytes, name));
   setBuildEmbedder((modelId, { pad, allowDownload }): BuildEmbedder => {
     const c = embedClientFor(modelId, allowDownload);
     return {

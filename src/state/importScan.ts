@@ -12,6 +12,8 @@ export interface ImportPreview {
   classes: [string, number][];
   unlabelled: number;
   problems: string[];
+  /** A zip being unpacked (off the page's thread); the counts follow when it is done. */
+  unpacking?: string;
 }
 
 const IMAGE = /\.(png|jpe?g|gif|bmp|webp)$/i;

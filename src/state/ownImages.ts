@@ -7,7 +7,7 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { CancelledError } from '../core/types.ts';
-import { readImageZip } from '../data/project/imageZip.ts';
+import { readImageZip, type ImageZipResult } from '../data/project/imageZip.ts';
 import { buildProjectFromImages, type ImageFileRef, type TeacherChoice } from './buildProject.ts';
 import { scanImport, type ImportPreview } from './importScan.ts';
 import type { StudioStore } from './store.ts';
@@ -66,17 +66,36 @@ export function parseCorpusText(text: string): string[] {
 
 /** A folder (class sub-folders) or loose files with an optional labels CSV: remember them and show the preview. */
 export async function pickFiles(store: StudioStore, files: PickedFile[], kind: 'folder' | 'files'): Promise<void> {
+  const seq = ++pickSeq;
   const csvFile = files.find((f) => /\.csv$/i.test(f.name));
   const csv = csvFile ? { name: csvFile.name, text: await csvFile.text() } : null;
+  if (seq !== pickSeq) return;
   const rest = files.filter((f) => f !== csvFile);
   const name = kind === 'folder' ? (rest[0]?.path.split('/')[0] || 'My images') : 'My images';
   setOwnImages({ source: { kind, name, files: rest.map((f) => ({ path: f.path, read: () => f.bytes() })), csv }, phase: 'idle', message: '', skipped: [], notes: [] });
   store.getState().setUi({ importPreview: scanImport(rest.map((f) => ({ path: f.path, size: f.size })), kind, csv?.text) });
 }
 
+/** How a zip of images is unpacked: inline here (Node); the app installs a worker (workers/imageZipClient.ts). */
+export type ImageZipReader = (bytes: Uint8Array, zipName: string) => Promise<ImageZipResult>;
+let zipReader: ImageZipReader = async (bytes, zipName) => readImageZip(bytes, zipName);
+export function setImageZipReader(r: ImageZipReader): void {
+  zipReader = r;
+}
+/** Bumped by every pick: a zip that finishes unpacking after the user picked something else is dropped. */
+let pickSeq = 0;
+
 /** A zip of images (class folders, or images plus one labels CSV), read with the project zip's guards. */
 export async function pickZip(store: StudioStore, file: PickedFile): Promise<void> {
-  const r = readImageZip(await file.bytes(), file.name);
+  const seq = ++pickSeq;
+  store.getState().setUi({ importPreview: { source: 'zip', images: 0, skipped: 0, classes: [], unlabelled: 0, problems: [], unpacking: file.name } });
+  let r: ImageZipResult;
+  try {
+    r = await zipReader(await file.bytes(), file.name);
+  } catch (e) {
+    r = { ok: false, error: `${file.name}: could not be read (${(e as Error)?.message ?? e})` };
+  }
+  if (seq !== pickSeq) return;
   if (!r.ok) {
     store.getState().setUi({ importPreview: { source: 'zip', images: 0, skipped: 0, classes: [], unlabelled: 0, problems: [r.error] } });
     return;

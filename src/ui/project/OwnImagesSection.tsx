@@ -36,7 +36,9 @@ export function OwnImagesSection() {
       </div>
       {preview && (
         <div className="progress small" style={{ marginTop: 6 }} role="status" data-testid="import-preview">
-          <strong>Found ({preview.source}): {preview.images.toLocaleString('en')} images{preview.skipped ? `, ${preview.skipped} other files ignored` : ''}</strong>
+          {preview.unpacking
+            ? <strong>Unpacking {preview.unpacking}…</strong>
+            : <strong>Found ({preview.source}): {preview.images.toLocaleString('en')} images{preview.skipped ? `, ${preview.skipped} other files ignored` : ''}</strong>}
           {preview.classes.length > 0 && <span>Classes: {preview.classes.map(([c, n]) => `${c} ${n}`).join(' · ')}</span>}
           {preview.unlabelled > 0 && <span>{preview.unlabelled} without a class</span>}
           {preview.problems.map((p) => <span key={p} className="neg">{p}</span>)}
