@@ -8,12 +8,13 @@
 import type { Box } from '../core/types.ts';
 import { beginDrag, dispatch, endDrag, redoSession, undoSession, type ProjectAction, type Session } from '../core/project/index.ts';
 import type { Flip } from '../core/history/types.ts';
-import { calibratedAhat } from './domain.ts';
+import { calibratedAhat, keepCalibration } from './domain.ts';
 import { initialUi, type StudioAction } from './actions.ts';
 import { boxAt, heldOutFlips, liveFor, nodeMetrics, plainMetrics, sessionFor, studioMetrics } from './project.ts';
 import type { StudioState } from './store.ts';
 import { DEFAULT_SETTINGS, type Dataset } from './types.ts';
 import { fmtDelta, fmtPct } from './format.ts';
+import { datasetAt, recordStep } from './datasetSteps.ts';
 
 type Set = (partial: Partial<StudioState>) => void;
 type Get = () => StudioState;
@@ -135,7 +136,8 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
         return;
       }
       const label = action.type === 'undo' ? session.history.nodes[session.history.head].label : next.history.nodes[next.history.head].label;
-      const r = rebuild(ds, next);
+      // The teacher's arrays and the split in force at the node moved to (they live in the dataset).
+      const r = rebuild(datasetAt(ds, next, next.history.head), next);
       set({
         ...r, liveVersion: s.liveVersion + 1,
         ui: { ...s.ui, historySel: next.history.head, announce: `${action.type === 'undo' ? 'Undid' : 'Redid'}: ${label}. Fidelity ${fmtPct(r.metrics?.fidelity)}.` },
@@ -148,7 +150,8 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
       const box = boxAt(session, get().boxes, action.nodeId, ds.C, ds.M);
       const next = dispatch(session, { type: 'restore', node: action.nodeId }, now);
       if (next === session) return;
-      commitStudent(set, get, next, { [next.history.head]: box }, ds, scheduleSave);
+      const dsNext = recordStep(ds, datasetAt(ds, session, action.nodeId), session, next);
+      commitStudent(set, get, next, { [next.history.head]: box }, dsNext, scheduleSave, s.headPred);
       return;
     }
     case 'relabel': {
@@ -197,7 +200,7 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
       let next = session;
       for (const a of action.actions) next = dispatch(next, a as ProjectAction, now);
       if (next === session) return;
-      const dsNext = action.dataset ?? ds;
+      const dsNext = action.dataset ? recordStep(ds, keepCalibration(action.dataset, ds), session, next) : ds;
       commitStudent(set, get, next, { [next.history.head]: action.box }, dsNext, scheduleSave, before);
       return;
     }

@@ -159,3 +159,14 @@ export function domainCounts(top: Int32Array, K: number, rows?: ArrayLike<number
   else for (const d of top) out[d]++;
   return out;
 }
+
+/**
+ * A dataset whose â was just recomputed with plain §2 standardisation (a distillation's new
+ * statistics) while domain calibration is on: its â under that calibration again, so the
+ * predictions, the metrics and every later undo agree on what the student sees.
+ */
+export function keepCalibration(ds: Dataset, previous: Dataset): Dataset {
+  const dom = ds.ahatDomain;
+  if (!dom || dom.mode === 'off' || ds.ahat === previous.ahat) return ds;
+  return { ...ds, ahat: calibratedAhat(ds, ds.stats, dom) };
+}

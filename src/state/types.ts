@@ -73,6 +73,8 @@ export interface Dataset {
   httpTeacher?: { answered: Uint8Array; baseSplit: Split; baseTeacher: Mat } | null;
   /** The domain calibration `ahat` was standardised under (state/domain.ts); absent/null = plain §2 standardisation. */
   ahatDomain?: import('../core/project/index.ts').DomainSettings | null;
+  /** Teacher arrays and split per history node that changed them (state/datasetSteps.ts): undo/redo/restore put them back. */
+  steps?: Record<string, import('./datasetSteps.ts').DatasetStep>;
 }
 
 /** An image encoder as the export describes it (exportV1 `model`, with a known embedding size). */
