@@ -6,7 +6,7 @@ export function workerEngine(): Engine {
   const client = createTrainClient();
   return {
     name: 'train worker',
-    tune: (input, o) => client.tune(input, { signal: o.signal, onProgress: o.onProgress }),
+    tune: (input, o) => client.tune(input, { signal: o.signal, onProgress: o.onProgress, liveAhat: o.liveAhat }),
     distill: (input, o) => client.distill(input, { signal: o.signal, onProgress: o.onProgress }),
   };
 }

@@ -6,6 +6,13 @@ import type { Box, Ensemble } from '../core/types.ts';
 import type { CaptureMode } from '../core/history/types.ts';
 import type { ProjectAction, Session } from '../core/project/index.ts';
 import type { Dataset, GalleryFilter, Training, TuneProposal } from './types.ts';
+import type { LiveLogitsState } from '../core/tuning/liveLogits.ts';
+
+/** Live logits of a refitted student computed off the UI thread, over the Â they were computed on (adopted only if it is still the dataset's). */
+export interface LiveFromWorker {
+  ahat: Float32Array;
+  state: LiveLogitsState;
+}
 
 export interface UiState {
   /** Selected class (Concepts view, heatmap row). */
@@ -50,7 +57,7 @@ export type StudioAction =
    * A refitted or imported student: the core project action carrying it (distill, tune,
    * importStudent), the tuning box it was fitted in, and a new split/standardisation if any.
    */
-  | { type: 'refit'; actions: Extract<ProjectAction, { type: 'distill' | 'tune' | 'importStudent' | 'teacherChange' }>[]; box: Box; dataset?: Dataset }
+  | { type: 'refit'; actions: Extract<ProjectAction, { type: 'distill' | 'tune' | 'importStudent' | 'teacherChange' }>[]; box: Box; dataset?: Dataset; live?: LiveFromWorker }
   /** Restore an earlier node: a new node with that node's state; nothing is lost. */
   | { type: 'restore'; nodeId: string }
   | { type: 'undo' }

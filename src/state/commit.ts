@@ -9,7 +9,7 @@ import type { Box } from '../core/types.ts';
 import { beginDrag, dispatch, endDrag, redoSession, undoSession, type ProjectAction, type Session } from '../core/project/index.ts';
 import type { Flip } from '../core/history/types.ts';
 import { calibratedAhat, keepCalibration } from './domain.ts';
-import { initialUi, type StudioAction } from './actions.ts';
+import { initialUi, type LiveFromWorker, type StudioAction } from './actions.ts';
 import { boxAt, heldOutFlips, liveFor, nodeMetrics, plainMetrics, sessionFor, studioMetrics } from './project.ts';
 import type { StudioState } from './store.ts';
 import { DEFAULT_SETTINGS, type Dataset } from './types.ts';
@@ -35,12 +35,15 @@ function syncDataset(ds: Dataset, session: Session): Dataset {
   return out;
 }
 
-/** Everything derived from a new session whose student may have changed wholesale (O(N·M·C)). */
-function rebuild(ds0: Dataset, session: Session): Partial<StudioState> {
+/**
+ * Everything derived from a new session whose student may have changed wholesale: O(N·M·C), or
+ * O(N + C·M) when the train worker sent the new student's live logits over this Â.
+ */
+function rebuild(ds0: Dataset, session: Session, computed?: LiveFromWorker): Partial<StudioState> {
   const dataset = syncDataset(ds0, session);
   const ens = session.state.ensemble;
   if (!ens) return { dataset, session, ensemble: null, live: null, metrics: null, headPred: null };
-  const live = liveFor(dataset, ens.served);
+  const live = liveFor(dataset, ens.served, computed);
   return { dataset, session, ensemble: ens, live, metrics: studioMetrics(dataset, live.pred), headPred: live.pred.slice() };
 }
 
@@ -201,7 +204,7 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
       for (const a of action.actions) next = dispatch(next, a as ProjectAction, now);
       if (next === session) return;
       const dsNext = action.dataset ? recordStep(ds, keepCalibration(action.dataset, ds), session, next) : ds;
-      commitStudent(set, get, next, { [next.history.head]: action.box }, dsNext, scheduleSave, before);
+      commitStudent(set, get, next, { [next.history.head]: action.box }, dsNext, scheduleSave, before, action.live);
       return;
     }
   }
@@ -221,10 +224,10 @@ function endEditGesture(set: Set, get: Get): void {
 }
 
 /** A recorded change that swaps the whole student (refit, restore, import). */
-function commitStudent(set: Set, get: Get, next: Session, boxes: Record<string, Box>, ds: Dataset, scheduleSave: () => void, before?: Int32Array | null): void {
+function commitStudent(set: Set, get: Get, next: Session, boxes: Record<string, Box>, ds: Dataset, scheduleSave: () => void, before?: Int32Array | null, computed?: LiveFromWorker): void {
   const s = get();
   const prevMetrics = s.session ? nodeMetrics(s.session, s.session.history.head) : null;
-  const r = rebuild(ds, next);
+  const r = rebuild(ds, next, computed);
   const head = next.history.nodes[next.history.head];
   const flipped = head.flipped?.length ?? (before && r.headPred ? countDiff(before, r.headPred, ds) : 0);
   const m = r.metrics;

@@ -3,8 +3,9 @@
  * app installs the train worker's client (workers/trainClient); without workers (Node tests,
  * `?engine=local`) the pipeline runs in-process. Views never know which.
  */
-import type { CancelToken, Progress } from '../core/types.ts';
+import type { CancelToken, Mat, Progress } from '../core/types.ts';
 import type { DistillInput, DistillResult, TuneInput, TuneResult } from '../core/pipeline/types.ts';
+import type { LiveLogitsState } from '../core/tuning/liveLogits.ts';
 import { distill, tune } from '../core/pipeline/distill.ts';
 
 export interface EngineOptions {
@@ -13,9 +14,20 @@ export interface EngineOptions {
   onProgress: (p: Progress) => void;
 }
 
+export interface TuneOptions extends EngineOptions {
+  /**
+   * The studio's Â: an engine off the UI thread may return the refitted student's live logits
+   * over it (`live`, core LiveLogits' state), so the UI adopts them instead of recomputing.
+   */
+  liveAhat?: Mat;
+}
+
+/** A refit's result; `live` when the engine computed the live logits over `liveAhat`. */
+export type TuneReply = TuneResult & { live?: LiveLogitsState };
+
 export interface Engine {
   name: string;
-  tune: (input: TuneInput, o: EngineOptions) => Promise<TuneResult>;
+  tune: (input: TuneInput, o: TuneOptions) => Promise<TuneReply>;
   distill: (input: DistillInput, o: EngineOptions) => Promise<DistillResult>;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Box, Ensemble, LinearModel, Metrics } from '../core/types.ts';
 import { computeMetrics, confusionMatrix, misalignedSubset } from '../core/metrics/index.ts';
-import { LiveLogits } from '../core/tuning/liveLogits.ts';
+import { LiveLogits, type LiveLogitsState } from '../core/tuning/liveLogits.ts';
 import { freeBox } from '../core/tuning/bounds.ts';
 import { createHistory, metricsAt, type HistoryNode, type Flip } from '../core/history/index.ts';
 import { emptyProject, type ProjectState, type Session } from '../core/project/index.ts';
@@ -33,13 +33,17 @@ export function sessionFor(ds: Dataset, ensemble: Ensemble, metrics: Metrics, la
   return { state, history: createHistory(state, time, label) };
 }
 
-/** Live logits for a model over the dataset; live metrics count the held-out split. */
-export function liveFor(ds: Dataset, model: LinearModel): LiveLogits {
+/**
+ * Live logits for a model over the dataset; live metrics count the held-out split. `computed`:
+ * the same logits computed off the UI thread (the train worker) over this very Â, adopted when
+ * they are of exactly this model — else (or without it) computed here, O(N·M·C).
+ */
+export function liveFor(ds: Dataset, model: LinearModel, computed?: { ahat: Float32Array; state: LiveLogitsState } | null): LiveLogits {
   return new LiveLogits({ rows: ds.N, cols: ds.M, data: ds.ahat }, model, {
     teacher: ds.teacherPred,
     truth: ds.labels,
     evalRows: ds.split.heldOut,
-  });
+  }, computed && computed.ahat === ds.ahat ? computed.state : null);
 }
 
 /** Core metrics of predictions on the held-out split. */

@@ -39,7 +39,10 @@ export interface Harness {
  * can then never serve each other half-written bundles. `skipBuild` serves the developer's dist/.
  */
 export async function startHarness(opts: { skipBuild?: boolean } = {}): Promise<Harness> {
-  const OUT_DIR = opts.skipBuild ? resolve(ROOT, 'dist') : resolve(ROOT, `node_modules/.cache/e2e-dist-${process.pid}`);
+  // E2E_DIST=folder serves a bundle built earlier (e.g. benchmarks comparing a before and an after build in one sitting).
+  const given = process.env.E2E_DIST ? resolve(ROOT, process.env.E2E_DIST) : null;
+  if (given) opts = { ...opts, skipBuild: true };
+  const OUT_DIR = given ?? (opts.skipBuild ? resolve(ROOT, 'dist') : resolve(ROOT, `node_modules/.cache/e2e-dist-${process.pid}`));
   const configFile = resolve(ROOT, 'vite.config.ts');
   if (!opts.skipBuild || !existsSync(resolve(OUT_DIR, 'index.html'))) {
     // E2E_NO_MINIFY=1 keeps function names readable in CPU profiles (tools/e2e/perfProbe.ts --profile).

@@ -28,6 +28,99 @@ export interface LiveLabels {
   evalRows?: ArrayLike<number>;
 }
 
+/**
+ * Logits and predictions of a model over Â, as {@link LiveLogits} holds them. The train worker
+ * computes this for a refitted student next to the refit (same code, same Â, so the values are
+ * identical to a recompute on the UI thread), and the UI thread adopts it with
+ * {@link LiveLogits.fromState} in O(N + C·M) instead of O(N·M·C).
+ */
+export interface LiveLogitsState {
+  N: number;
+  C: number;
+  M: number;
+  /** The weights and bias the logits are of (checked on adoption). */
+  W: Float32Array;
+  b: Float32Array;
+  /** C×N logits, column-major, double precision. */
+  Z: Float64Array;
+  /** z of each row's winner. */
+  zBest: Float64Array;
+  /** argmax per row (first class on ties). */
+  pred: Int32Array;
+}
+
+/** Full O(N·M·C) computation of {@link LiveLogitsState} (Â row-major N×M). */
+export function liveLogitsState(Ahat: Mat, model: LinearModel): LiveLogitsState {
+  if (Ahat.cols !== model.M) throw new Error(`activations have ${Ahat.cols} concepts but the model has ${model.M}`);
+  const N = Ahat.rows;
+  const { C, M } = model;
+  const W = model.W.slice();
+  const b = model.b.slice();
+  const st: LiveLogitsState = { N, C, M, W, b, Z: new Float64Array(N * C), zBest: new Float64Array(N), pred: new Int32Array(N) };
+  fillLogits(Ahat.data, st);
+  return st;
+}
+
+/** Z, pred and zBest of `st` from its W, b over A (the loop shared by the worker and {@link LiveLogits.recompute}). */
+function fillLogits(A: Float32Array, st: LiveLogitsState): void {
+  const { N, C, M, W, b, Z, zBest, pred } = st;
+  for (let i = 0; i < N; i++) {
+    const ai = i * M;
+    // Four classes per pass over row i (each sum still runs j = 0…M−1 in order, so the values
+    // are those of one class at a time): A's row is read once per four classes, 1.4× faster.
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const w0 = c * M;
+      const w1 = w0 + M;
+      const w2 = w1 + M;
+      const w3 = w2 + M;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < M; j++) {
+        const a = A[ai + j];
+        s0 += a * W[w0 + j];
+        s1 += a * W[w1 + j];
+        s2 += a * W[w2 + j];
+        s3 += a * W[w3 + j];
+      }
+      Z[c * N + i] = s0 + b[c];
+      Z[(c + 1) * N + i] = s1 + b[c + 1];
+      Z[(c + 2) * N + i] = s2 + b[c + 2];
+      Z[(c + 3) * N + i] = s3 + b[c + 3];
+    }
+    for (; c < C; c++) {
+      const wc = c * M;
+      let s = 0;
+      for (let j = 0; j < M; j++) s += A[ai + j] * W[wc + j];
+      Z[c * N + i] = s + b[c];
+    }
+    // Row argmax, first class on ties (as argmaxRows).
+    let best = 0;
+    let bv = Z[i];
+    for (let k = 1, o = N + i; k < C; k++, o += N) {
+      if (Z[o] > bv) {
+        bv = Z[o];
+        best = k;
+      }
+    }
+    pred[i] = best;
+    zBest[i] = bv;
+  }
+}
+
+/** Whether `st` holds the logits of exactly this model over N rows (shapes, weights and bias bit for bit). */
+function stateFits(st: LiveLogitsState, N: number, model: LinearModel): boolean {
+  if (st.N !== N || st.C !== model.C || st.M !== model.M) return false;
+  if (st.Z.length !== N * model.C || st.zBest.length !== N || st.pred.length !== N) return false;
+  if (st.W.length !== model.W.length || st.b.length !== model.b.length) return false;
+  const W = model.W;
+  for (let k = 0; k < W.length; k++) if (!Object.is(st.W[k], Math.fround(W[k]))) return false;
+  for (let c = 0; c < model.C; c++) if (!Object.is(st.b[c], Math.fround(model.b[c]))) return false;
+  return true;
+}
+
 export class LiveLogits {
   readonly N: number;
   readonly C: number;
@@ -39,7 +132,7 @@ export class LiveLogits {
   /** Cached copy of Â's column colJ (−1: none yet). */
   private col: Float32Array;
   private colJ = -1;
-  /** Current argmax per row (first class on ties, as `argmaxRows`). */
+  /** Current argmax per row (first class on ties, as `argmaxRows`). Mutated in place, never replaced. */
   readonly pred: Int32Array;
   private readonly A: Float32Array;
   private readonly W: Float32Array;
@@ -54,12 +147,16 @@ export class LiveLogits {
   private agree = 0;
   private right = 0;
   private base: Int32Array | null = null;
+  /** Whether the constructor adopted precomputed logits (false: it computed them itself). */
+  readonly adopted: boolean;
 
   /**
    * @param Ahat standardised activations â (N×M); referenced, not copied — it must not change.
    * @param model the starting weights; copied, so the caller's model is never mutated.
+   * @param computed the logits of `model` over `Ahat` computed elsewhere ({@link liveLogitsState},
+   *   e.g. in the train worker); adopted (not copied) when it fits the model bit for bit, else ignored.
    */
-  constructor(Ahat: Mat, model: LinearModel, labels: LiveLabels = {}) {
+  constructor(Ahat: Mat, model: LinearModel, labels: LiveLabels = {}, computed?: LiveLogitsState | null) {
     if (Ahat.cols !== model.M) throw new Error(`activations have ${Ahat.cols} concepts but the model has ${model.M}`);
     this.N = Ahat.rows;
     this.C = model.C;
@@ -67,10 +164,12 @@ export class LiveLogits {
     this.A = Ahat.data;
     this.W = model.W.slice();
     this.b = model.b.slice();
-    this.Z = new Float64Array(this.N * this.C);
-    this.zBest = new Float64Array(this.N);
+    // Precomputed logits of exactly this model are adopted (the worker transferred them for this).
+    this.adopted = computed != null && stateFits(computed, this.N, model);
+    this.Z = this.adopted ? computed!.Z : new Float64Array(this.N * this.C);
+    this.zBest = this.adopted ? computed!.zBest : new Float64Array(this.N);
+    this.pred = this.adopted ? computed!.pred : new Int32Array(this.N);
     this.col = new Float32Array(this.N);
-    this.pred = new Int32Array(this.N);
     this.changed = new Int32Array(this.N);
     const toInt = (x: ArrayLike<number> | null | undefined, what: string) => {
       if (!x) return null;
@@ -85,47 +184,20 @@ export class LiveLogits {
     let n = 0;
     for (let i = 0; i < this.N; i++) n += this.inEval[i];
     this.nEval = n;
-    this.recompute();
+    if (this.adopted) this.recount();
+    else this.recompute();
   }
 
   /** Full O(N·M·C) recompute of Z, predictions and live counts from the current W, b. */
   recompute(): void {
-    const { N, C, M, A, W, b, Z } = this;
-    for (let i = 0; i < N; i++) {
-      const ai = i * M;
-      // Four classes per pass over row i (each sum still runs j = 0…M−1 in order, so the values
-      // are those of one class at a time): A's row is read once per four classes, 1.4× faster.
-      let c = 0;
-      for (; c + 4 <= C; c += 4) {
-        const w0 = c * M;
-        const w1 = w0 + M;
-        const w2 = w1 + M;
-        const w3 = w2 + M;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let j = 0; j < M; j++) {
-          const a = A[ai + j];
-          s0 += a * W[w0 + j];
-          s1 += a * W[w1 + j];
-          s2 += a * W[w2 + j];
-          s3 += a * W[w3 + j];
-        }
-        Z[c * N + i] = s0 + b[c];
-        Z[(c + 1) * N + i] = s1 + b[c + 1];
-        Z[(c + 2) * N + i] = s2 + b[c + 2];
-        Z[(c + 3) * N + i] = s3 + b[c + 3];
-      }
-      for (; c < C; c++) {
-        const wc = c * M;
-        let s = 0;
-        for (let j = 0; j < M; j++) s += A[ai + j] * W[wc + j];
-        Z[c * N + i] = s + b[c];
-      }
-      this.pred[i] = this.rowArgmax(i);
-      this.zBest[i] = Z[this.pred[i] * N + i];
-    }
+    const { N, C, M, A, W, b, Z, zBest, pred } = this;
+    fillLogits(A, { N, C, M, W, b, Z, zBest, pred });
+    this.recount();
+  }
+
+  /** Live counts (fidelity, accuracy) from the current predictions, O(N). */
+  private recount(): void {
+    const { N } = this;
     this.agree = this.right = this.nLabelled = 0;
     for (let i = 0; i < N; i++) {
       if (!this.inEval[i]) continue;

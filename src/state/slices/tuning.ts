@@ -80,9 +80,12 @@ export const createTuningSlice: StateCreator<StudioState, [], [], TuningSlice> =
     set({ busy: true });
     try {
       const { training } = get();
+      // The worker also sends the refitted student's live logits over our Â, so taking the result
+      // in costs O(N), not an O(N·M·C) recompute on the UI thread.
+      const ahat = ds.ahat;
       const r = await getEngine().tune(
         { raw: ds.raw, teacher: ds.teacher, labels: ds.labels ?? undefined, stats: ds.stats, split: ds.split, current: ens, bounds: box, lambda: training.lambda, seed: training.seed },
-        { signal: job.signal, token: job.token, onProgress: job.progress },
+        { signal: job.signal, token: job.token, onProgress: job.progress, liveAhat: { rows: ds.N, cols: ds.M, data: ahat } },
       );
       const before = get().headPred;
       const flipped = before ? heldOutFlips(ds, before, r.predictions) : undefined;
@@ -95,7 +98,7 @@ export const createTuningSlice: StateCreator<StudioState, [], [], TuningSlice> =
           ...(last ? { metricsAfter: r.metrics, ...(flipped ? { flipped } : {}) } : {}),
         };
       });
-      get().commit({ type: 'refit', actions, box });
+      get().commit({ type: 'refit', actions, box, ...(r.live ? { live: { ahat, state: r.live } } : {}) });
       job.finish();
     } catch (e) {
       job.finish(cancelled(e) ? `${what} cancelled; nothing changed.` : `${what} failed: ${(e as Error).message}`);
