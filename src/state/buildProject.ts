@@ -197,7 +197,7 @@ export async function buildProjectFromEmbeddings(input: EmbeddingsInput): Promis
   check(input.signal);
 
   say('concept activations', 0, E.N);
-  const raw0 = conceptActivations(E, conceptEmb, { cancel: tokenOf(input.signal), onProgress: (p) => say('concept activations', p.done, p.total) });
+  const raw0 = await activationsInSlices(E, conceptEmb, input.signal, (done) => say('concept activations', done, E.N));
   const split = distillSplit(teacher, training.heldOutFraction, training.seed);
   const { kept, report } = demoHygiene({ concepts: input.corpus.concepts, classes: t.classes, corpusName: input.corpus.name }, { raw: raw0, conceptEmb, classEmb: classText }, split.train);
   if (!kept.length) throw new Error(`corpus hygiene kept none of the ${input.corpus.concepts.length} concepts of ${input.corpus.name}`);
@@ -245,6 +245,43 @@ export async function buildProjectFromEmbeddings(input: EmbeddingsInput): Promis
   };
 }
 
+
+/** Multiply-adds per slice of {@link activationsInSlices}: some 10–20 ms of the page's thread. */
+const SLICE_WORK = 1.2e7;
+
+/** Back to the event loop (input, rendering) without setTimeout's 4 ms clamp. */
+export function yieldToPage(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof MessageChannel !== 'function') return void setTimeout(resolve, 0);
+    const c = new MessageChannel();
+    c.port1.onmessage = () => {
+      c.port1.close();
+      resolve();
+    };
+    c.port2.postMessage(0);
+  });
+}
+
+/**
+ * conceptActivations over slices of images, giving the page its thread back between slices (this
+ * runs on the UI thread; with a 3×3 grid and a 512-d model one call over 1,000 images is over a
+ * second of work). Each image's row depends on that image only, so the result is the same.
+ */
+export async function activationsInSlices(E: EmbeddingsInput['embeddings'], concepts: Mat, signal: AbortSignal | undefined, onDone: (done: number) => void, sliceWork = SLICE_WORK): Promise<Mat> {
+  const M = concepts.rows;
+  const step = Math.max(1, Math.floor(sliceWork / Math.max(1, E.R * E.D * M)));
+  const out = new Float32Array(E.N * M);
+  const w = E.R * E.D;
+  for (let i0 = 0; i0 < E.N; i0 += step) {
+    check(signal);
+    const n = Math.min(step, E.N - i0);
+    const part = conceptActivations({ N: n, R: E.R, D: E.D, data: E.data.subarray(i0 * w, (i0 + n) * w) }, concepts, { cancel: tokenOf(signal) });
+    out.set(part.data, i0 * M);
+    onDone(i0 + n);
+    if (i0 + n < E.N) await yieldToPage();
+  }
+  return { rows: E.N, cols: M, data: out };
+}
 
 function leftOut(names: string[], keep: number[]): string[] {
   const k = new Set(keep);

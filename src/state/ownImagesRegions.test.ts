@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProjectFromImages, type BuildEmbedder, type ImageFileRef } from './buildProject.ts';
+import { activationsInSlices, buildProjectFromImages, type BuildEmbedder, type ImageFileRef } from './buildProject.ts';
+import { conceptActivations } from '../core/concepts/activations.ts';
 import { createEmbedApi } from '../workers/embedApi.ts';
 import { decodeImage, encodeJpeg, thumbnail } from '../data/images/index.ts';
 import { cacheKey, memoryEmbeddingCache, sha256Hex } from '../data/cache/index.ts';
@@ -44,6 +45,20 @@ afterAll(() => {
 });
 
 describe('own images with a 2×2 region grid (tiny CLIP, embed API in-process)', () => {
+  it('activations in slices (the page gets its thread back between them) equal one call', async () => {
+    const rng = mulberry32(3);
+    const N = 37, R = 5, D = 16, M = 9;
+    const E = { N, R, D, data: Float32Array.from({ length: N * R * D }, () => randNormal(rng)) };
+    const T = { rows: M, cols: D, data: Float32Array.from({ length: M * D }, () => randNormal(rng)) };
+    const done: number[] = [];
+    const sliced = await activationsInSlices(E, T, undefined, (d) => done.push(d), R * D * M * 4);
+    expect(done).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 37]);
+    expect(Array.from(sliced.data)).toEqual(Array.from(conceptActivations(E, T).data));
+    const ctrl = new AbortController();
+    ctrl.abort();
+    await expect(activationsInSlices(E, T, ctrl.signal, () => {})).rejects.toThrow();
+  });
+
   it('grid crops overlap by a third of a crop, as the export says', () => {
     for (const n of [2, 3]) {
       const b = gridBoxes(2100, 1400, n);
