@@ -8,6 +8,8 @@
 import type { OodScoreKind, OodSettings, Session } from '../core/project/index.ts';
 import { evaluateOod, MCM_TAU, mcmScores, OOD_PASS_RATE, passThreshold, studentPrototypes, type OodEvaluation } from '../core/ood/index.ts';
 import type { Dataset } from './types.ts';
+import { calibratedStudentScores, joinDomains } from '../core/calibration/index.ts';
+import { domainPosteriors } from './domain.ts';
 
 /** Whether the dataset can be scored: image embeddings plus class prompt / concept text embeddings of the same size. */
 export function oodKinds(ds: Dataset | null): OodScoreKind[] {
@@ -21,8 +23,13 @@ export function oodKinds(ds: Dataset | null): OodScoreKind[] {
 
 const classCache = new WeakMap<object, Float64Array>();
 const studentCache = new WeakMap<object, Float64Array>();
+const calibratedCache = new WeakMap<object, WeakMap<object, Map<number, Float64Array>>>();
 
-/** S(x) of every image for one score kind under the session's head student; null if unavailable. */
+/**
+ * S(x) of every image for one score kind under the session's head student; null if unavailable.
+ * The student-prototype score follows the session's domain calibration (METHODS §8: under
+ * calibration the student sees calibrated â, so its prototypes use each image's σ(x)).
+ */
 export function oodScores(ds: Dataset, session: Session | null, kind: OodScoreKind, tau = MCM_TAU): Float64Array | null {
   if (!oodKinds(ds).includes(kind)) return null;
   const e = ds.imageEmbeddings!;
@@ -40,6 +47,19 @@ export function oodScores(ds: Dataset, session: Session | null, kind: OodScoreKi
   const served = st?.ensemble?.served;
   const text = st?.conceptText ?? ds.conceptText;
   if (!served || !st?.stats || !text || text.rows !== served.M) return null;
+  // Under domain calibration each image meets the student in its own standardisation (σ(x)),
+  // so its prototypes are its own too (core/calibration/ood.ts).
+  const dom = st.calibration.domain;
+  const post = dom && dom.mode !== 'off' ? domainPosteriors(ds, dom) : null;
+  if (dom && post) {
+    const byDomain = calibratedCache.get(served) ?? new WeakMap<object, Map<number, Float64Array>>();
+    calibratedCache.set(served, byDomain);
+    const byTau = byDomain.get(dom) ?? new Map<number, Float64Array>();
+    byDomain.set(dom, byTau);
+    let c = byTau.get(tau);
+    if (!c) byTau.set(tau, (c = calibratedStudentScores(imgs, served, text, post.pi, joinDomains(dom.domains), tau)));
+    return c;
+  }
   let s = tau === MCM_TAU ? studentCache.get(served) : undefined;
   if (!s) {
     s = mcmScores(imgs, studentPrototypes(served, text, st.stats), tau);

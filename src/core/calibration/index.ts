@@ -1,2 +1,3 @@
 export * from './domain.ts';
 export * from './shiftEval.ts';
+export * from './ood.ts';

@@ -110,10 +110,12 @@ export function computeCheckBlock(input: CheckInput): CheckImage[] {
   for (let i = 0; i < imgs.N; i++) {
     const x = fullImage(imgs, i);
     const st = statsFor(x, input.stats, input.domain);
+    // Under domain calibration the student's prototypes use the image's own σ(x), as the studio's score does.
+    const own = protos && input.ood?.score === 'mcm-student' && st !== input.stats ? studentPrototypes(student, conceptText, st) : protos;
     const img: CheckImage = {
       embeddings: encodeF32(imgs.data.subarray(i * imgs.R * imgs.D, (i + 1) * imgs.R * imgs.D)),
       ...outputsOf(A.subarray(i * M, (i + 1) * M), st, student),
-      oodScore: protos && input.ood ? shortestFloat32(mcmScore(x, protos, input.ood.tau)) : null,
+      oodScore: own && input.ood ? shortestFloat32(mcmScore(x, own, input.ood.tau)) : null,
     };
     if (input.ids?.[i] !== undefined) img.id = input.ids[i];
     out.push(img);
