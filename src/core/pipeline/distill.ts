@@ -3,11 +3,12 @@
  * worker (studio) and the command line, so both compute exactly the same student.
  */
 import type { Ensemble, Mat } from '../types.ts';
-import { argmaxRows, logits, takeRows } from '../math/linalg.ts';
-import { conceptStats, standardise } from '../concepts/stats.ts';
+import { argmaxRows, logits } from '../math/linalg.ts';
+import { conceptStats } from '../concepts/stats.ts';
 import { trainHeldOutSplit } from '../metrics/split.ts';
 import { computeMetrics } from '../metrics/metrics.ts';
 import { fitEnsemble, refitWithBounds, DEFAULT_LAMBDA } from '../student/fit.ts';
+import { predictServed, prepareData } from './prepared.ts';
 import type { DistillInput, DistillResult, RunOptions, Split, TuneInput, TuneResult } from './types.ts';
 
 export const DEFAULT_HOLDOUT = 0.2;
@@ -26,11 +27,13 @@ export function checkInputs(raw: Mat, teacher: Mat, labels?: Int32Array): void {
     const p = teacher.data[q];
     if (!(p >= 0 && p <= 1)) throw new Error(`teacher: image ${Math.floor(q / teacher.cols)}, class ${q % teacher.cols} is ${p}; probabilities must lie in [0, 1]`);
   }
-  if (labels) {
-    if (labels.length !== raw.rows) throw new Error(`labels cover ${labels.length} images but the activations cover ${raw.rows}`);
-    for (let i = 0; i < labels.length; i++) {
-      if (labels[i] >= teacher.cols) throw new Error(`label of image ${i} is class ${labels[i]}, but there are only ${teacher.cols} classes`);
-    }
+  if (labels) checkLabels(labels, raw.rows, teacher.cols);
+}
+
+function checkLabels(labels: Int32Array, N: number, C: number): void {
+  if (labels.length !== N) throw new Error(`labels cover ${labels.length} images but the activations cover ${N}`);
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] >= C) throw new Error(`label of image ${i} is class ${labels[i]}, but there are only ${C} classes`);
   }
 }
 
@@ -68,8 +71,9 @@ export async function distill(input: DistillInput, opts: RunOptions = {}): Promi
   const teacherLabels = argmaxRows(teacher);
   const split = input.split ? checkSplit(input.split, raw.rows) : distillSplit(teacher, input.holdout ?? DEFAULT_HOLDOUT, input.seed ?? 0);
   const stats = conceptStats(raw, split.train);
-  const Ahat = standardise(raw, stats);
-  const ensemble = await fitEnsemble(takeRows(Ahat, split.train), takeRows(teacher, split.train), {
+  // Kept for the refits that follow (prepared.ts); raw and teacher were checked above.
+  const prep = prepareData(raw, teacher, stats, split, () => undefined);
+  const ensemble = await fitEnsemble(prep.trainA, prep.trainP, {
     members: input.members ?? DEFAULT_MEMBERS,
     lambda: input.lambda ?? DEFAULT_LAMBDA,
     seed: input.seed ?? 0,
@@ -77,7 +81,7 @@ export async function distill(input: DistillInput, opts: RunOptions = {}): Promi
     signal: opts.signal,
     onProgress: opts.onProgress,
   });
-  const predictions = predictAll(Ahat, ensemble);
+  const predictions = predictServed(raw, stats, ensemble.served);
   const metrics = computeMetrics(predictions, teacherLabels, teacher.cols, labels, split.heldOut);
   return { stats, split, ensemble, metrics, predictions, teacherLabels };
 }
@@ -85,16 +89,17 @@ export async function distill(input: DistillInput, opts: RunOptions = {}): Promi
 /** Refit every member inside `bounds` on the same split, resamples and targets (METHODS.md §5). */
 export async function tune(input: TuneInput, opts: RunOptions = {}): Promise<TuneResult> {
   const { raw, teacher, labels, split, stats } = input;
-  checkInputs(raw, teacher, labels);
-  const Ahat = standardise(raw, stats);
-  const ensemble = await refitWithBounds(takeRows(Ahat, split.train), takeRows(teacher, split.train), input.current, input.bounds, {
+  // Same data as the distil or refit before (the train worker's case): checked and standardised then.
+  const prep = prepareData(raw, teacher, stats, split, () => checkInputs(raw, teacher));
+  if (labels) checkLabels(labels, raw.rows, teacher.cols);
+  const ensemble = await refitWithBounds(prep.trainA, prep.trainP, input.current, input.bounds, {
     lambda: input.lambda ?? DEFAULT_LAMBDA,
     seed: input.seed ?? 0,
     kernel: opts.kernel,
     signal: opts.signal,
     onProgress: opts.onProgress,
   });
-  const predictions = predictAll(Ahat, ensemble);
-  const metrics = computeMetrics(predictions, argmaxRows(teacher), teacher.cols, labels, split.heldOut);
+  const predictions = predictServed(raw, stats, ensemble.served);
+  const metrics = computeMetrics(predictions, prep.teacherLabels, teacher.cols, labels, split.heldOut);
   return { ensemble, metrics, predictions };
 }

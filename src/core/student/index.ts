@@ -8,6 +8,7 @@ export {
   fitEnsemble,
   fitEnsembleDetailed,
   refitWithBounds,
+  refitWithBoundsDetailed,
   summariseMembers,
   bootstrapWeights,
   objective,
@@ -15,6 +16,8 @@ export {
   type FitResult,
   type EnsembleOptions,
   type EnsembleFit,
+  type RefitDetail,
+  type RefitOptions,
 } from './fit.ts';
 export { solveColumns, type ColumnProblem, type SolveOptions, type SolveResult } from './fista.ts';
 export { syntheticProblem, type SyntheticOptions, type SyntheticProblem } from './synthetic.ts';

@@ -5,6 +5,10 @@
  * graph, seconds in a browser worker. The wrapper keeps the last kernel alive and hands it out
  * again when A and P are equal element for element; data that differs gets a new kernel and the
  * old one is disposed.
+ *
+ * Every caller gets the same borrowed view of the kept kernel (one object per kept kernel), so
+ * the solver can recognise it across calls and skip member columns it has already solved on it
+ * (fit.ts, `SolvedColumns`).
  */
 import type { KernelFactory, StudentKernel } from './kernel.ts';
 
@@ -41,7 +45,7 @@ function borrowed(k: StudentKernel): StudentKernel {
 
 export function cachingKernelFactory(make: KernelFactory): CachingKernelFactory {
   // A and P are kept by reference (callers build them fresh per fit and never change them).
-  let kept: { A: Float32Array; P: Float32Array; N: number; M: number; C: number; kernel: StudentKernel } | null = null;
+  let kept: { A: Float32Array; P: Float32Array; N: number; M: number; C: number; kernel: StudentKernel; view: StudentKernel } | null = null;
   let made = 0;
   const clear = async () => {
     const k = kept;
@@ -49,12 +53,12 @@ export function cachingKernelFactory(make: KernelFactory): CachingKernelFactory 
     if (k) await k.kernel.dispose();
   };
   const factory = async (A: Float32Array, P: Float32Array, N: number, M: number, C: number): Promise<StudentKernel> => {
-    if (kept && kept.N === N && kept.M === M && kept.C === C && sameBits(kept.P, P) && sameBits(kept.A, A)) return borrowed(kept.kernel);
+    if (kept && kept.N === N && kept.M === M && kept.C === C && sameBits(kept.P, P) && sameBits(kept.A, A)) return kept.view;
     await clear();
     const kernel = await make(A, P, N, M, C);
     made++;
-    kept = { A, P, N, M, C, kernel };
-    return borrowed(kernel);
+    kept = { A, P, N, M, C, kernel, view: borrowed(kernel) };
+    return kept.view;
   };
   Object.defineProperty(factory, 'made', { get: () => made });
   return Object.assign(factory, { clear }) as CachingKernelFactory;
