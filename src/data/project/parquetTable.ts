@@ -4,7 +4,8 @@
  * (pure JS, browser and Node, snappy built in); this file only describes the schema in words and
  * joins the row groups.
  */
-import type { SchemaTree } from 'hyparquet';
+import type { FileMetaData, SchemaTree } from 'hyparquet';
+import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
 
 export interface ParquetColumn {
   name: string;
@@ -42,13 +43,139 @@ function describe(t: SchemaTree): ParquetColumn {
   return { name, kind: 'value', describe: text ? `${e.type} (text)` : String(e.logical_type?.type ?? e.converted_type ?? e.type) };
 }
 
+/** Thrown for a file whose footer claims sizes the file cannot have; the message names the field. */
+export class ParquetDamageError extends Error {
+  override name = 'ParquetDamageError';
+}
+
+/** Deepest schema nesting read (a list of lists of structs is 5 or so; damage can claim thousands). */
+const MAX_SCHEMA_DEPTH = 64;
+
+const count = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : NaN);
+
+/**
+ * Cheap checks of what the footer claims against the file's real size, before anything is
+ * read: hyparquet trusts these numbers (it sizes arrays by them and loops over them), so a
+ * damaged count can cost minutes or gigabytes before it fails. Each check names the field.
+ * - the schema: every num_children a whole number ≥ 0, the tree uses exactly the elements listed;
+ * - num_rows: a whole number ≥ 0, equal to the sum over row groups, and at most 8 per byte of the
+ *   file (the importer needs an id column of distinct ids, which take at least a bit per row; a
+ *   constant column can take less, so the bound is for the file, not per column);
+ * - every column chunk: its metadata present, its pages (offset + compressed size) inside the file
+ *   before the footer, its value count a whole number ≥ 0.
+ */
+export function checkFooter(metadata: FileMetaData, file: ArrayBuffer): void {
+  const fileBytes = file.byteLength;
+  const bad = (why: string): never => {
+    throw new ParquetDamageError(`damaged footer: ${why}`);
+  };
+  const whole = (v: unknown) => Number.isSafeInteger(count(v)) && count(v) >= 0;
+  const schema = metadata.schema;
+  if (!Array.isArray(schema) || schema.length === 0) bad('no schema');
+  // Walk the schema tree the way hyparquet will, with the counts checked first.
+  let next = 0;
+  const walk = (depth: number): void => {
+    if (depth > MAX_SCHEMA_DEPTH) bad(`the schema nests deeper than ${MAX_SCHEMA_DEPTH} levels`);
+    const i = next++;
+    const e = schema[i];
+    if (!e) bad(`the schema lists ${schema.length} elements but its child counts need more`);
+    const n = e.num_children ?? 0;
+    if (!whole(n)) bad(`schema element ${i} ("${String(e.name)}") claims ${String(n)} children`);
+    if (n > schema.length - next) bad(`schema element ${i} ("${String(e.name)}") claims ${n} children, but only ${schema.length - next} elements follow`);
+    for (let k = 0; k < n; k++) walk(depth + 1);
+  };
+  walk(0);
+  if (next !== schema.length) bad(`the schema lists ${schema.length} elements but its child counts use ${next}`);
+  const rows = count(metadata.num_rows);
+  if (!whole(rows)) bad(`num_rows is ${String(metadata.num_rows)}`);
+  if (rows > 8 * fileBytes) bad(`it claims ${rows} rows, more than a file of ${fileBytes} bytes can hold distinct ids for`);
+  const footerStart = fileBytes - 8 - metadata.metadata_length;
+  let sum = 0;
+  metadata.row_groups.forEach((g, r) => {
+    const n = count(g.num_rows);
+    if (!whole(n)) bad(`row group ${r} claims ${String(g.num_rows)} rows`);
+    sum += n;
+    g.columns.forEach((c, k) => {
+      const m = c.meta_data;
+      const where = `row group ${r}, column ${k}${m?.path_in_schema ? ` (${m.path_in_schema.join('.')})` : ''}`;
+      if (!m) bad(`${where} has no column metadata`);
+      const size = count(m.total_compressed_size);
+      const start = Math.min(count(m.data_page_offset), m.dictionary_page_offset !== undefined ? count(m.dictionary_page_offset) : Infinity);
+      if (!whole(size) || !whole(start)) bad(`${where}: page offset ${String(m.data_page_offset)} or size ${String(m.total_compressed_size)} is not a whole number`);
+      if (start < 4 || start + size > footerStart) bad(`${where} claims bytes ${start}…${start + size}, outside the file's data (4…${footerStart})`);
+      if (!whole(m.num_values)) bad(`${where} claims ${String(m.num_values)} values`);
+      checkPages(new DataView(file, start, size), m.codec, count(m.num_values), where);
+    });
+  });
+  if (sum !== rows) bad(`num_rows is ${rows} but the row groups hold ${sum}`);
+}
+
+/** Largest ratio of a page's claimed uncompressed size to its compressed size (zstd on zeros reaches ~1000:1). */
+const MAX_PAGE_RATIO = 1024;
+/** Page types a column chunk may hold (parquet.thrift PageType). */
+const PAGE_TYPES = ['DATA_PAGE', 'INDEX_PAGE', 'DICTIONARY_PAGE', 'DATA_PAGE_V2'];
+
+/**
+ * Walk the page headers of one column chunk (thrift compact, read by hyparquet's own decoder
+ * over exactly the chunk's bytes, so a header cannot reach past it) and check what hyparquet
+ * will trust: the fields parquet.thrift marks required are there and whole numbers ≥ 0, each
+ * page lies inside the chunk, its claimed uncompressed size is believable for its compressed
+ * size, and the values claimed fit the chunk's count. A data page v2 without its level lengths,
+ * for one, sent hyparquet's level decoder into an endless loop.
+ */
+function checkPages(chunk: DataView, codec: string, chunkValues: number, where: string): void {
+  const bad = (why: string): never => {
+    throw new ParquetDamageError(`damaged page header: ${why}`);
+  };
+  const reader = { view: chunk, offset: 0 };
+  const whole = (v: unknown) => Number.isSafeInteger(count(v)) && count(v) >= 0;
+  for (let page = 0; reader.offset < chunk.byteLength; page++) {
+    const at = `${where}, page ${page} (byte ${chunk.byteOffset + reader.offset})`;
+    let h: Record<string, unknown>;
+    try {
+      h = deserializeTCompactProtocol(reader) as Record<string, unknown>;
+    } catch (e) {
+      return bad(`${at}: the page header cannot be read (${(e as Error).message})`);
+    }
+    const type = PAGE_TYPES[h.field_1 as number];
+    if (!type) bad(`${at}: unknown page type ${String(h.field_1)}`);
+    const unSize = count(h.field_2), size = count(h.field_3);
+    if (!whole(unSize) || !whole(size)) bad(`${at}: page sizes ${String(h.field_2)} / ${String(h.field_3)} are not whole numbers`);
+    if (size > chunk.byteLength - reader.offset) bad(`${at}: a page of ${size} bytes, but only ${chunk.byteLength - reader.offset} are left in the column chunk`);
+    if (unSize > MAX_PAGE_RATIO * size + 65536 || (codec === 'UNCOMPRESSED' && type !== 'DATA_PAGE_V2' && unSize !== size)) {
+      bad(`${at}: claims ${unSize} bytes uncompressed from ${size} bytes (${codec})`);
+    }
+    const sub = (field: string, names: string[]) => {
+      const o = h[field] as Record<string, unknown> | undefined;
+      if (!o || typeof o !== 'object') return bad(`${at}: a ${type} without its header`);
+      names.forEach((name, k) => {
+        if (!whole(o[`field_${k + 1}`])) bad(`${at}: ${name} is ${String(o[`field_${k + 1}`])}`);
+      });
+      const n = count(o.field_1);
+      if (type !== 'DICTIONARY_PAGE' && n > chunkValues) bad(`${at}: ${n} values in a column chunk of ${chunkValues}`);
+      return o;
+    };
+    if (type === 'DATA_PAGE') sub('field_5', ['num_values', 'encoding', 'definition_level_encoding', 'repetition_level_encoding']);
+    else if (type === 'DICTIONARY_PAGE') sub('field_7', ['num_values', 'encoding']);
+    else if (type === 'DATA_PAGE_V2') {
+      const o = sub('field_8', ['num_values', 'num_nulls', 'num_rows', 'encoding', 'definition_levels_byte_length', 'repetition_levels_byte_length']);
+      if (count(o.field_2) > count(o.field_1) || count(o.field_3) > count(o.field_1)) bad(`${at}: more nulls or rows than values`);
+      if (count(o.field_5) + count(o.field_6) > Math.min(size, unSize)) bad(`${at}: level lengths ${count(o.field_5)} + ${count(o.field_6)} exceed the page`);
+    }
+    reader.offset += size;
+  }
+}
+
 /** Read a whole parquet file held in memory. Throws hyparquet's own error for a damaged file. */
 export async function readParquetTable(bytes: Uint8Array, file: string): Promise<ParquetTable> {
   // Loaded on first use (their own chunks in the app): snappy is built into hyparquet; the
   // compressors add ZSTD (polars' default), GZIP, BROTLI and LZ4.
   const [{ parquetMetadata, parquetRead, parquetSchema }, { compressors }] = await Promise.all([import('hyparquet'), import('hyparquet-compressors')]);
   const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const metadata = parquetMetadata(buf);
+  // geoparquet: false — hyparquet's GeoParquet pass walks the schema by num_children and never
+  // ends when a damaged file claims a negative count (found by a 20,000-file damage stress).
+  const metadata = parquetMetadata(buf, { geoparquet: false });
+  checkFooter(metadata, buf);
   const rows = Number(metadata.num_rows);
   const columns = parquetSchema(metadata).children.map(describe);
   const data = new Map<string, unknown[]>(columns.map((c) => [c.name, new Array<unknown>(rows)]));
