@@ -83,6 +83,13 @@ interface Component extends PlaneInfo {
   hBlocks: number;
   /** Progressive only: coefficients until the last scan (JCOEF is 16-bit in libjpeg). */
   coefs: Int16Array;
+  /**
+   * Progressive only, per block: 1 + the highest zigzag index of a nonzero AC coefficient so far
+   * (0: none). Coefficients only ever become nonzero, never zero again (refinement moves them
+   * away from zero), so every coefficient at or past it is zero: the refinement of an EOB run
+   * and the dequantisation stop there instead of walking all 64.
+   */
+  nz: Uint8Array;
   /** Dequantisation table in natural order, latched at the component's first scan (as libjpeg). */
   q: Int32Array | null;
   pred: number;
@@ -153,6 +160,7 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
         c.wBlocks = Math.ceil(Math.ceil((W * c.h) / maxH) / 8);
         c.hBlocks = Math.ceil(Math.ceil((H * c.v) / maxV) / 8);
         c.coefs = new Int16Array(progressive ? c.bpl * c.bpc * 64 : 0);
+        c.nz = new Uint8Array(progressive ? c.bpl * c.bpc : 0);
         total += c.bpl * 8 * c.bpc * 8;
       }
       const planes = planeMemory(total);
@@ -191,6 +199,7 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
     for (const c of comps) {
       if (c.q) idctProgressive(c, c.q);
       c.coefs = new Int16Array(0); // free the coefficients before the next component
+      c.nz = new Uint8Array(0);
     }
   }
   // jdapimin.c default_decompress_parms: JFIF → YCbCr; Adobe transform 0 → RGB; ids 'R','G','B' → RGB.
@@ -403,22 +412,29 @@ function decodeBaselineScan(d: Uint8Array, start: number, sc: Component[], s: Sc
 function idctProgressive(c: Component, q: Int32Array): void {
   const stride = c.bpl * 8;
   const k = c.coefs;
+  const nz = c.nz;
+  blk.fill(0); // shared scratch: a decode that threw may have left values
   for (let row = 0; row < c.hBlocks; row++) {
     for (let col = 0; col < c.wBlocks; col++) {
-      const b = (row * c.bpl + col) * 64;
+      const bi = row * c.bpl + col;
+      const b = bi * 64;
+      // DC, then the AC coefficients in zigzag order up to the last that can be nonzero.
+      const n = nz[bi] || 1;
       let sum = 0;
       let ac = 0;
       let where = 0;
-      for (let i = 0; i < 64; i++) {
+      for (let j = 0; j < n; j++) {
+        const i = ZIGZAG[j];
         const cv = k[b + i] * q[i];
         blk[i] = cv;
         sum += cv < 0 ? -cv : cv;
-        if (i && cv) {
+        if (j && cv) {
           ac = 1;
           where |= i;
         }
       }
       idctBlock(blk, sum, ac === 0, c.plane, row * 8 * stride + col * 8, stride, ws, (where & 36) === 0);
+      for (let j = 0; j < n; j++) blk[ZIGZAG[j]] = 0;
     }
   }
 }
@@ -490,7 +506,8 @@ function decodeProgressiveScan(data: Uint8Array, start: number, sc: Component[],
   const bits = new Bits(data, start);
   let eobrun = 0;
   const block = (c: Component, row: number, col: number) => {
-    const b = (row * c.bpl + col) * 64;
+    const bi = row * c.bpl + col;
+    const b = bi * 64;
     const coef = c.coefs;
     if (s.ss === 0) {
       if (s.ah === 0) {
@@ -506,6 +523,7 @@ function decodeProgressiveScan(data: Uint8Array, start: number, sc: Component[],
       const act = c.acTable!;
       const fast = act.fastAc;
       const scale = 1 << s.al;
+      let last = -1; // zigzag index of the last coefficient set (all nonzero)
       for (let k = s.ss; k <= s.se; k++) {
         // A short code and its value bits in one lookup (as in baseline scans).
         if (bits.cnt < 16) bits.fill();
@@ -518,6 +536,7 @@ function decodeProgressiveScan(data: Uint8Array, start: number, sc: Component[],
           }
           bits.cnt -= (f >> 8) & 15;
           coef[b + ZIGZAG[k]] = (f >> 16) * scale;
+          last = k;
           continue;
         }
         const rs = bits.decode(act);
@@ -526,12 +545,14 @@ function decodeProgressiveScan(data: Uint8Array, start: number, sc: Component[],
           k += r;
           if (k > 63) break;
           coef[b + ZIGZAG[k]] = extend(bits.bits(sz), sz) * (1 << s.al);
+          last = k;
         } else if (r === 15) k += 15;
         else {
           eobrun = (1 << r) - 1 + (r ? bits.bits(r) : 0);
           break;
         }
       }
+      if (last >= c.nz[bi]) c.nz[bi] = last + 1;
     } else {
       // Successive approximation refinement of AC coefficients (T.81 G.1.2.3).
       const p1 = 1 << s.al, m1 = -1 << s.al;
@@ -552,11 +573,16 @@ function decodeProgressiveScan(data: Uint8Array, start: number, sc: Component[],
             else if (--r < 0) break;
             k++;
           }
-          if (val && k <= 63) coef[b + ZIGZAG[k]] = val;
+          if (val && k <= 63) {
+            coef[b + ZIGZAG[k]] = val;
+            if (k >= c.nz[bi]) c.nz[bi] = k + 1;
+          }
         }
       }
       if (eobrun > 0) {
-        for (; k <= s.se; k++) if (coef[b + ZIGZAG[k]] !== 0) refine(bits, coef, b + ZIGZAG[k], p1, m1);
+        // Only nonzero coefficients take a correction bit, and none lies at or past nz.
+        const end = Math.min(s.se, c.nz[bi] - 1);
+        for (; k <= end; k++) if (coef[b + ZIGZAG[k]] !== 0) refine(bits, coef, b + ZIGZAG[k], p1, m1);
         eobrun--;
       }
     }
