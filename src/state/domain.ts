@@ -170,3 +170,15 @@ export function keepCalibration(ds: Dataset, previous: Dataset): Dataset {
   if (!dom || dom.mode === 'off' || ds.ahat === previous.ahat) return ds;
   return { ...ds, ahat: calibratedAhat(ds, ds.stats, dom) };
 }
+
+/**
+ * What a refit of the student fits on: the â it sees. Under domain calibration that is the
+ * calibrated â, handed over as activations already standardised (μ = 0, σ = 1, so the refit's
+ * own standardisation leaves them exactly as they are); else the raw activations and their
+ * statistics. The weights then mean the same thing in the fit and in every prediction after it.
+ */
+export function refitActivations(ds: Dataset): { raw: Mat; stats: Dataset['stats'] } {
+  const dom = ds.ahatDomain;
+  if (!dom || dom.mode === 'off') return { raw: ds.raw, stats: ds.stats };
+  return { raw: { rows: ds.N, cols: ds.M, data: ds.ahat }, stats: { mu: new Float32Array(ds.M), sigma: new Float32Array(ds.M).fill(1) } };
+}

@@ -13,6 +13,7 @@ import type { Split } from '../../core/pipeline/types.ts';
 import { getEngine } from '../engine.ts';
 import { fmtPct } from '../format.ts';
 import { boxAt, heldOutFlips } from '../project.ts';
+import { refitActivations } from '../domain.ts';
 import type { StudioState } from '../store.ts';
 import type { Dataset } from '../types.ts';
 
@@ -84,7 +85,7 @@ export const createTuningSlice: StateCreator<StudioState, [], [], TuningSlice> =
       // in costs O(N), not an O(N·M·C) recompute on the UI thread.
       const ahat = ds.ahat;
       const r = await getEngine().tune(
-        { raw: ds.raw, teacher: ds.teacher, labels: ds.labels ?? undefined, stats: ds.stats, split: ds.split, current: ens, bounds: box, lambda: training.lambda, seed: training.seed },
+        { ...refitActivations(ds), teacher: ds.teacher, labels: ds.labels ?? undefined, split: ds.split, current: ens, bounds: box, lambda: training.lambda, seed: training.seed },
         { signal: job.signal, token: job.token, onProgress: job.progress, liveAhat: { rows: ds.N, cols: ds.M, data: ahat } },
       );
       const before = get().headPred;
