@@ -15,6 +15,7 @@ import { demoStatus, demoStep, setDemoStatus } from '../state/demoStatus.ts';
 import { createEmbedClient, type EmbedClient } from '../workers/embedClient.ts';
 import type { ModelStatus } from '../workers/embedApi.ts';
 import { fetchImageModel, loadPreparedDemo } from './demoCache.ts';
+import { demoLoadOutcome, projectToken } from '../state/demoLoad.ts';
 
 const BASE = import.meta.env.BASE_URL;
 export const DEMO_MODEL = 'demo-clip';
@@ -148,10 +149,20 @@ function loadModelInBackground(): void {
   loadDemoModel().then((m) => setDemoStatus({ model: m }), (e) => setDemoStatus({ note: `The demo CLIP did not load in the embed worker: ${(e as Error).message}` }));
 }
 
-/** Open the demo project in the store; resolves when the first screen (with the student) is committed. */
+/** Each call of openDemoProject takes a number; only the latest may commit (a reopen supersedes an older load). */
+let loadGen = 0;
+
+/**
+ * Open the demo project in the store; resolves when the first screen (with the student) is
+ * committed. The load takes seconds, and the studio stays usable meanwhile, so it commits only
+ * if it is still wanted (see demoLoadOutcome): a project the user opened or built in the
+ * meantime is never replaced, and choices made in the Project view while it loaded are kept.
+ */
 export async function openDemoProject(store: StudioStore): Promise<void> {
   // Test hook, like window.__studio: what the demo is doing and how long it took.
   (window as unknown as { __demo: typeof demoStatus }).__demo = demoStatus;
+  const gen = ++loadGen;
+  const openAtStart = projectToken(store.getState());
   setDemoStatus({ phase: 'loading', error: null, note: null, steps: [], firstScreenMs: null });
   void modelSizes();
   try {
@@ -187,12 +198,23 @@ export async function openDemoProject(store: StudioStore): Promise<void> {
       job.finish();
     }
     demoStep(`distil the student (${ds0.split.train.length} distill images, ${ds0.M} concepts)`, performance.now() - t);
+    const outcome = demoLoadOutcome(store.getState(), gen === loadGen, openAtStart);
+    if (outcome.kind !== 'commit') {
+      if (outcome.kind === 'keep') {
+        setDemoStatus({ phase: 'idle', note: outcome.message });
+        store.getState().announce(outcome.message);
+      }
+      return;
+    }
     store.getState().commit({ type: 'load', dataset: r.dataset, ensemble: r.ensemble, label: `Distilled the demo student on ${ds0.split.train.length} images` });
+    if (Object.keys(outcome.keepUi).length) store.getState().setUi(outcome.keepUi);
     const firstScreenMs = performance.now();
     setDemoStatus({ phase: 'ready', firstScreenMs, teacher: arrays.teacherDescription });
     (window as unknown as { __demoFirstScreenMs: number }).__demoFirstScreenMs = firstScreenMs;
     loadModelInBackground();
   } catch (e) {
+    // A superseded load's failure is nobody's business: the newer load reports for itself.
+    if (gen !== loadGen) return;
     const msg = (e as Error)?.message ?? String(e);
     setDemoStatus({ phase: 'error', error: msg });
     store.getState().announce(`The demo project did not open: ${msg}`);
