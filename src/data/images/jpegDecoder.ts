@@ -81,7 +81,11 @@ interface Component extends PlaneInfo {
   bpc: number; // blocks per column, MCU-padded
   wBlocks: number; // blocks covering the component's own size (non-interleaved scans)
   hBlocks: number;
-  /** Progressive only: coefficients until the last scan (JCOEF is 16-bit in libjpeg). */
+  /**
+   * Progressive only: coefficients until the last scan (JCOEF is 16-bit in libjpeg), 64 per
+   * block in zigzag order — the order the scans visit them, so a block's low frequencies are
+   * contiguous.
+   */
   coefs: Int16Array;
   /**
    * Progressive only, per block: 1 + the highest zigzag index of a nonzero AC coefficient so far
@@ -425,7 +429,7 @@ function idctProgressive(c: Component, q: Int32Array): void {
       let where = 0;
       for (let j = 0; j < n; j++) {
         const i = ZIGZAG[j];
-        const cv = k[b + i] * q[i];
+        const cv = k[b + j] * q[i];
         blk[i] = cv;
         sum += cv < 0 ? -cv : cv;
         if (j && cv) {
@@ -535,7 +539,7 @@ function decodeProgressiveScan(data: Uint8Array, start: number, sc: Component[],
             break;
           }
           bits.cnt -= (f >> 8) & 15;
-          coef[b + ZIGZAG[k]] = (f >> 16) * scale;
+          coef[b + k] = (f >> 16) * scale;
           last = k;
           continue;
         }
@@ -544,7 +548,7 @@ function decodeProgressiveScan(data: Uint8Array, start: number, sc: Component[],
         if (sz) {
           k += r;
           if (k > 63) break;
-          coef[b + ZIGZAG[k]] = extend(bits.bits(sz), sz) * (1 << s.al);
+          coef[b + k] = extend(bits.bits(sz), sz) * (1 << s.al);
           last = k;
         } else if (r === 15) k += 15;
         else {
@@ -568,13 +572,13 @@ function decodeProgressiveScan(data: Uint8Array, start: number, sc: Component[],
             break;
           }
           while (k <= s.se) {
-            const pos = b + ZIGZAG[k];
+            const pos = b + k;
             if (coef[pos] !== 0) refine(bits, coef, pos, p1, m1);
             else if (--r < 0) break;
             k++;
           }
           if (val && k <= 63) {
-            coef[b + ZIGZAG[k]] = val;
+            coef[b + k] = val;
             if (k >= c.nz[bi]) c.nz[bi] = k + 1;
           }
         }
@@ -582,7 +586,7 @@ function decodeProgressiveScan(data: Uint8Array, start: number, sc: Component[],
       if (eobrun > 0) {
         // Only nonzero coefficients take a correction bit, and none lies at or past nz.
         const end = Math.min(s.se, c.nz[bi] - 1);
-        for (; k <= end; k++) if (coef[b + ZIGZAG[k]] !== 0) refine(bits, coef, b + ZIGZAG[k], p1, m1);
+        for (; k <= end; k++) if (coef[b + k] !== 0) refine(bits, coef, b + k, p1, m1);
         eobrun--;
       }
     }
