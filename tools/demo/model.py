@@ -69,8 +69,12 @@ class Block(nn.Module):
 class VisionTower(nn.Module):
     """64x64 -> stem (stride 2) -> stages 32/64/128/256 -> GAP -> 128-d projection (~1.3 M params)."""
 
-    def __init__(self, dim=EMBED_DIM, widths=(32, 64, 128, 256)):
+    def __init__(self, dim=EMBED_DIM, widths=(32, 64, 128, 256), pool="mean"):
         super().__init__()
+        # pool: "mean" (global average) or "meanmax" (average and maximum side by side: a small
+        # local defect that covers one cell of the last 4x4 grid is not diluted 16-fold)
+        assert pool in ("mean", "meanmax"), pool
+        self.pool = pool
         self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, 2, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True))
         layers = []
         cin = widths[0]
@@ -78,12 +82,16 @@ class VisionTower(nn.Module):
             layers += [Block(cin, w, 1 if i == 0 else 2), Block(w, w, 1)] if i < 3 else [Block(cin, w, 2)]
             cin = w
         self.stages = nn.Sequential(*layers)
-        self.proj = nn.Linear(cin, dim)
+        self.proj = nn.Linear(cin * (2 if pool == "meanmax" else 1), dim)
+
+    def features(self, pixel_values):
+        x = self.stages(self.stem(pixel_values))
+        if self.pool == "meanmax":
+            return torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
+        return x.mean(dim=(2, 3))
 
     def forward(self, pixel_values):
-        x = self.stages(self.stem(pixel_values))
-        x = x.mean(dim=(2, 3))
-        return self.proj(x)
+        return self.proj(self.features(pixel_values))
 
 
 class TextTower(nn.Module):
@@ -104,9 +112,9 @@ class TextTower(nn.Module):
 
 
 class DemoCLIP(nn.Module):
-    def __init__(self, vocab_size):
+    def __init__(self, vocab_size, pool="mean"):
         super().__init__()
-        self.vision = VisionTower()
+        self.vision = VisionTower(pool=pool)
         self.text = TextTower(vocab_size)
         self.logit_scale = nn.Parameter(torch.tensor(2.659))  # log(1/0.07)
 
@@ -137,7 +145,7 @@ class VisionExport(nn.Module):
 
     def __init__(self, vision):
         super().__init__()
-        self.stem, self.stages = vision.stem, vision.stages
+        self.vision = vision
         p = vision.proj
         self.proj = nn.Linear(p.in_features, p.out_features + LEX_DIM)
         with torch.no_grad():
@@ -147,8 +155,7 @@ class VisionExport(nn.Module):
             self.proj.bias[: p.out_features] = p.bias
 
     def forward(self, pixel_values):
-        x = self.stages(self.stem(pixel_values)).mean(dim=(2, 3))
-        return F.normalize(self.proj(x), dim=-1)
+        return F.normalize(self.proj(self.vision.features(pixel_values)), dim=-1)
 
 
 class TextExport(nn.Module):
