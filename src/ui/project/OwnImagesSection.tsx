@@ -58,15 +58,15 @@ export function OwnImagesSection() {
                   else setOwnImages({ phase: 'error', message: `${f[0].name} holds no concept names (one per line, optionally "name<TAB>category").` });
                 }} />
               </div>
-              <label className="row small" style={{ minWidth: 0 }}>Regions
-                <select style={{ maxWidth: 360 }} value={o.grid} disabled={building} onChange={(e) => setOwnImages({ grid: Number(e.target.value) as 1 | 2 | 3 })}>
+              <label className="small" style={{ display: 'flex', flexDirection: 'column', gap: 2, minWidth: 0 }}>Regions per image
+                <select style={{ maxWidth: '100%' }} value={o.grid} disabled={building} onChange={(e) => setOwnImages({ grid: Number(e.target.value) as 1 | 2 | 3 })}>
                   {REGION_CHOICES.map((c) => <option key={c.grid} value={c.grid}>{c.label}</option>)}
                 </select>
               </label>
               <span className="muted" data-testid="regions-note">
                 {o.grid === 1
                   ? 'Concepts are scored on the whole picture.'
-                  : 'Each concept also counts where it shows in part of the picture (a small scratch, a label in a corner): its best crop wins.'}
+                  : `The whole image plus ${o.grid * o.grid} overlapping crops: a concept that shows in only part of the picture (a small scratch, a label in a corner) still counts, because its best crop wins.`}
               </span>
               <span className="muted">
                 Model: <strong>{model?.label ?? modelId}</strong> · Teacher: <strong>{TEACHER_WORDS[teacherChoice]}</strong> (change them under Model and Teacher below)
