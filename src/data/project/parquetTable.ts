@@ -4,8 +4,10 @@
  * (pure JS, browser and Node, snappy built in); this file only describes the schema in words and
  * joins the row groups.
  */
-import type { FileMetaData, SchemaTree } from 'hyparquet';
+import type { Compressors, FileMetaData, SchemaTree } from 'hyparquet';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
+import { decompressPage } from 'hyparquet/src/datapage.js';
+import { getMaxDefinitionLevel, getMaxRepetitionLevel, getSchemaPath } from 'hyparquet/src/schema.js';
 
 export interface ParquetColumn {
   name: string;
@@ -64,7 +66,7 @@ const count = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeo
  * - every column chunk: its metadata present, its pages (offset + compressed size) inside the file
  *   before the footer, its value count a whole number ≥ 0.
  */
-export function checkFooter(metadata: FileMetaData, file: ArrayBuffer): void {
+export function checkFooter(metadata: FileMetaData, file: ArrayBuffer, compressors?: Compressors): void {
   const fileBytes = file.byteLength;
   const bad = (why: string): never => {
     throw new ParquetDamageError(`damaged footer: ${why}`);
@@ -104,7 +106,14 @@ export function checkFooter(metadata: FileMetaData, file: ArrayBuffer): void {
       if (!whole(size) || !whole(start)) bad(`${where}: page offset ${String(m.data_page_offset)} or size ${String(m.total_compressed_size)} is not a whole number`);
       if (start < 4 || start + size > footerStart) bad(`${where} claims bytes ${start}…${start + size}, outside the file's data (4…${footerStart})`);
       if (!whole(m.num_values)) bad(`${where} claims ${String(m.num_values)} values`);
-      checkPages(new DataView(file, start, size), m.codec, count(m.num_values), where);
+      let levels = { def: 0, rep: 0 };
+      try {
+        const path = getSchemaPath(schema, m.path_in_schema);
+        levels = { def: getMaxDefinitionLevel(path), rep: getMaxRepetitionLevel(path) };
+      } catch {
+        bad(`${where} names a column the schema does not have`);
+      }
+      checkPages(new DataView(file, start, size), m.codec, count(m.num_values), where, levels, compressors);
     });
   });
   if (sum !== rows) bad(`num_rows is ${rows} but the row groups hold ${sum}`);
@@ -123,9 +132,9 @@ const PAGE_TYPES = ['DATA_PAGE', 'INDEX_PAGE', 'DICTIONARY_PAGE', 'DATA_PAGE_V2'
  * size, and the values claimed fit the chunk's count. A data page v2 without its level lengths,
  * for one, sent hyparquet's level decoder into an endless loop.
  */
-function checkPages(chunk: DataView, codec: string, chunkValues: number, where: string): void {
+function checkPages(chunk: DataView, codec: string, chunkValues: number, where: string, levels: { def: number; rep: number }, compressors?: Compressors): void {
   const bad = (why: string): never => {
-    throw new ParquetDamageError(`damaged page header: ${why}`);
+    throw new ParquetDamageError(`damaged page: ${why}`);
   };
   const reader = { view: chunk, offset: 0 };
   const whole = (v: unknown) => Number.isSafeInteger(count(v)) && count(v) >= 0;
@@ -155,14 +164,69 @@ function checkPages(chunk: DataView, codec: string, chunkValues: number, where: 
       if (type !== 'DICTIONARY_PAGE' && n > chunkValues) bad(`${at}: ${n} values in a column chunk of ${chunkValues}`);
       return o;
     };
-    if (type === 'DATA_PAGE') sub('field_5', ['num_values', 'encoding', 'definition_level_encoding', 'repetition_level_encoding']);
-    else if (type === 'DICTIONARY_PAGE') sub('field_7', ['num_values', 'encoding']);
+    const body = new Uint8Array(chunk.buffer, chunk.byteOffset + reader.offset, size);
+    if (type === 'DATA_PAGE') {
+      const o = sub('field_5', ['num_values', 'encoding', 'definition_level_encoding', 'repetition_level_encoding']);
+      // v1: the levels sit inside the compressed page, each with a 4-byte length.
+      let page: Uint8Array | null = null;
+      try {
+        page = decompressPage(body, unSize, codec, compressors);
+      } catch {
+        page = null; // hyparquet reports a page it cannot decompress with its own message
+      }
+      if (page) {
+        let pos = 0;
+        for (const [what, max] of [['repetition', levels.rep], ['definition', levels.def]] as const) {
+          if (!max) continue;
+          if (pos + 4 > page.length) bad(`${at}: the ${what} levels are missing`);
+          const len = new DataView(page.buffer, page.byteOffset + pos, 4).getUint32(0, true);
+          if (len > page.length - pos - 4) bad(`${at}: ${what} levels of ${len} bytes in a page of ${page.length}`);
+          checkRuns(page, pos + 4, pos + 4 + len, bitWidth(max), count(o.field_1), `${at}: ${what} levels`, bad);
+          pos += 4 + len;
+        }
+      }
+    } else if (type === 'DICTIONARY_PAGE') sub('field_7', ['num_values', 'encoding']);
     else if (type === 'DATA_PAGE_V2') {
       const o = sub('field_8', ['num_values', 'num_nulls', 'num_rows', 'encoding', 'definition_levels_byte_length', 'repetition_levels_byte_length']);
       if (count(o.field_2) > count(o.field_1) || count(o.field_3) > count(o.field_1)) bad(`${at}: more nulls or rows than values`);
-      if (count(o.field_5) + count(o.field_6) > Math.min(size, unSize)) bad(`${at}: level lengths ${count(o.field_5)} + ${count(o.field_6)} exceed the page`);
+      const defLen = count(o.field_5), repLen = count(o.field_6);
+      if (defLen + repLen > Math.min(size, unSize)) bad(`${at}: level lengths ${defLen} + ${repLen} exceed the page`);
+      // v2: repetition then definition levels, uncompressed, at the start of the page.
+      if (levels.rep) checkRuns(body, 0, repLen, bitWidth(levels.rep), count(o.field_1), `${at}: repetition levels`, bad);
+      if (levels.def) checkRuns(body, repLen, repLen + defLen, bitWidth(levels.def), count(o.field_1), `${at}: definition levels`, bad);
     }
     reader.offset += size;
+  }
+}
+
+const bitWidth = (max: number) => 32 - Math.clz32(max);
+
+/**
+ * Walk the runs of an RLE / bit-packed hybrid stream of `n` levels in bytes[from, to) without
+ * decoding it: a run longer than what is left is damage. (hyparquet writes every value of a run,
+ * past the end of its array too, so one damaged run length of 2^31 meant 2^31 writes and an array
+ * that grows to match: found by the damage stress as a 352-byte file that took seconds to read.)
+ */
+function checkRuns(bytes: Uint8Array, from: number, to: number, width: number, n: number, at: string, bad: (why: string) => never): void {
+  let pos = from;
+  let seen = 0;
+  while (seen < n && pos < to) {
+    let header = 0;
+    let scale = 1;
+    let b: number;
+    do {
+      if (pos >= to) return; // a stream cut short: hyparquet's own reading fails on it
+      b = bytes[pos++];
+      header += (b & 0x7f) * scale;
+      scale *= 128;
+    } while (b & 0x80 && scale < 2 ** 35);
+    const bitPacked = header % 2 === 1;
+    const runs = Math.floor(header / 2);
+    const values = bitPacked ? runs * 8 : runs;
+    // A bit-packed run comes in groups of 8 and may pad the last group.
+    if (values > n - seen + (bitPacked ? 7 : 0)) bad(`${at}: a run of ${values} values where ${n - seen} are left`);
+    seen += values;
+    pos += bitPacked ? runs * width : Math.ceil(width / 8);
   }
 }
 
@@ -175,7 +239,7 @@ export async function readParquetTable(bytes: Uint8Array, file: string): Promise
   // geoparquet: false — hyparquet's GeoParquet pass walks the schema by num_children and never
   // ends when a damaged file claims a negative count (found by a 20,000-file damage stress).
   const metadata = parquetMetadata(buf, { geoparquet: false });
-  checkFooter(metadata, buf);
+  checkFooter(metadata, buf, compressors);
   const rows = Number(metadata.num_rows);
   const columns = parquetSchema(metadata).children.map(describe);
   const data = new Map<string, unknown[]>(columns.map((c) => [c.name, new Array<unknown>(rows)]));
