@@ -14,6 +14,7 @@ import { boxAt, heldOutFlips, liveFor, nodeMetrics, plainMetrics, sessionFor, st
 import type { StudioState } from './store.ts';
 import { DEFAULT_SETTINGS, type Dataset } from './types.ts';
 import { fmtDelta, fmtPct } from './format.ts';
+import { rememberLive, takeLive } from './liveCache.ts';
 import { datasetAt, recordStep } from './datasetSteps.ts';
 
 type Set = (partial: Partial<StudioState>) => void;
@@ -43,7 +44,7 @@ function rebuild(ds0: Dataset, session: Session, computed?: LiveFromWorker): Par
   const dataset = syncDataset(ds0, session);
   const ens = session.state.ensemble;
   if (!ens) return { dataset, session, ensemble: null, live: null, metrics: null, headPred: null };
-  const live = liveFor(dataset, ens.served, computed);
+  const live = liveFor(dataset, ens.served, computed ?? takeLive(dataset.ahat, dataset.N, ens.served));
   return { dataset, session, ensemble: ens, live, metrics: studioMetrics(dataset, live.pred), headPred: live.pred.slice() };
 }
 
@@ -140,6 +141,7 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
       }
       const label = action.type === 'undo' ? session.history.nodes[session.history.head].label : next.history.nodes[next.history.head].label;
       // The teacher's arrays and the split in force at the node moved to (they live in the dataset).
+      rememberLive(ds.ahat, get().live);
       const r = rebuild(datasetAt(ds, next, next.history.head), next);
       set({
         ...r, liveVersion: s.liveVersion + 1,
@@ -227,6 +229,7 @@ function endEditGesture(set: Set, get: Get): void {
 function commitStudent(set: Set, get: Get, next: Session, boxes: Record<string, Box>, ds: Dataset, scheduleSave: () => void, before?: Int32Array | null, computed?: LiveFromWorker): void {
   const s = get();
   const prevMetrics = s.session ? nodeMetrics(s.session, s.session.history.head) : null;
+  rememberLive(s.dataset?.ahat, s.live);
   const r = rebuild(ds, next, computed);
   const head = next.history.nodes[next.history.head];
   const flipped = head.flipped?.length ?? (before && r.headPred ? countDiff(before, r.headPred, ds) : 0);

@@ -1,7 +1,8 @@
 // A refit through the real train worker (a Node worker thread running the studio's worker API):
 // the store adopts the live logits the worker computed instead of recomputing them, and what the
 // studio then shows (predictions, every logit, metrics, flips) is exactly what a UI-thread
-// recompute of the same student gives.
+// recompute of the same student gives. Undo/redo back to a student the studio just left adopts
+// its kept logits (state/liveCache.ts), with the same guarantee.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
@@ -76,8 +77,19 @@ describe('refit result from the train worker', () => {
     store.getState().commit({ type: 'endEdit' });
     let r = shownAndReference(store);
     expect(r.shown).toEqual(r.reference);
+    // Undo of the drag: the ban's student, whose logits the drag changed in place: recomputed here.
     store.getState().commit({ type: 'undo' });
+    expect(store.getState().live!.adopted).toBe(false);
+    r = shownAndReference(store);
+    expect(r.shown).toEqual(r.reference);
+    // Undo of the ban: the downtune's student, kept when the ban replaced it: adopted, not recomputed.
     store.getState().commit({ type: 'undo' });
+    expect(store.getState().live!.adopted).toBe(true);
+    r = shownAndReference(store);
+    expect(r.shown).toEqual(r.reference);
+    // Redo: the ban's student again, kept by the undo.
+    store.getState().commit({ type: 'redo' });
+    expect(store.getState().live!.adopted).toBe(true);
     r = shownAndReference(store);
     expect(r.shown).toEqual(r.reference);
   }, 60_000);

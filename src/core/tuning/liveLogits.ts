@@ -111,7 +111,7 @@ function fillLogits(A: Float32Array, st: LiveLogitsState): void {
 }
 
 /** Whether `st` holds the logits of exactly this model over N rows (shapes, weights and bias bit for bit). */
-function stateFits(st: LiveLogitsState, N: number, model: LinearModel): boolean {
+export function liveStateFits(st: LiveLogitsState, N: number, model: LinearModel): boolean {
   if (st.N !== N || st.C !== model.C || st.M !== model.M) return false;
   if (st.Z.length !== N * model.C || st.zBest.length !== N || st.pred.length !== N) return false;
   if (st.W.length !== model.W.length || st.b.length !== model.b.length) return false;
@@ -149,6 +149,8 @@ export class LiveLogits {
   private base: Int32Array | null = null;
   /** Whether the constructor adopted precomputed logits (false: it computed them itself). */
   readonly adopted: boolean;
+  /** Whether Z is exactly a full computation from W, b (no incremental update since). */
+  private fresh = true;
 
   /**
    * @param Ahat standardised activations â (N×M); referenced, not copied — it must not change.
@@ -165,7 +167,7 @@ export class LiveLogits {
     this.W = model.W.slice();
     this.b = model.b.slice();
     // Precomputed logits of exactly this model are adopted (the worker transferred them for this).
-    this.adopted = computed != null && stateFits(computed, this.N, model);
+    this.adopted = computed != null && liveStateFits(computed, this.N, model);
     this.Z = this.adopted ? computed!.Z : new Float64Array(this.N * this.C);
     this.zBest = this.adopted ? computed!.zBest : new Float64Array(this.N);
     this.pred = this.adopted ? computed!.pred : new Int32Array(this.N);
@@ -192,7 +194,20 @@ export class LiveLogits {
   recompute(): void {
     const { N, C, M, A, W, b, Z, zBest, pred } = this;
     fillLogits(A, { N, C, M, W, b, Z, zBest, pred });
+    this.fresh = true;
     this.recount();
+  }
+
+  /**
+   * This object's logits as a {@link LiveLogitsState} another LiveLogits can adopt (e.g. when undo
+   * returns to this student), or null if they are not exactly a full computation (moves since the
+   * last recompute). The arrays are shared, not copied: call it only on a LiveLogits that will
+   * not change any more.
+   */
+  freshState(): LiveLogitsState | null {
+    if (!this.fresh) return null;
+    const { N, C, M, Z, zBest, pred } = this;
+    return { N, C, M, W: this.W.slice(), b: this.b.slice(), Z, zBest, pred };
   }
 
   /** Live counts (fidelity, accuracy) from the current predictions, O(N). */
@@ -252,6 +267,7 @@ export class LiveLogits {
     const dw = this.W[k] - old;
     this.changedCount = 0;
     if (dw === 0) return 0;
+    this.fresh = false;
     const { N, Z, zBest, pred, changed } = this;
     const a = this.column(j);
     const zc = c * N;
@@ -298,6 +314,7 @@ export class LiveLogits {
     const db = this.b[c] - old;
     this.changedCount = 0;
     if (db === 0) return 0;
+    this.fresh = false;
     let nc = 0;
     for (let i = 0; i < this.N; i++) {
       this.Z[c * this.N + i] += db;

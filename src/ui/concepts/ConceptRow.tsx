@@ -116,10 +116,10 @@ export const ConceptRow = memo(function ConceptRow(p: ConceptRowProps) {
 
 /**
  * The refit buttons of a row. They follow `busy` themselves: a refit starting or ending then
- * re-renders these few buttons, not every row with its bar, slider and number (hundreds of rows
- * for a large corpus).
+ * re-renders these few buttons, not every row with its bar, slider and number; memoised, so a
+ * slider move (which re-renders its row) does not re-render them.
  */
-function Acts({ cls, j, name, className, factor: f }: { cls: number; j: number; name: string; className: string; factor: number }) {
+const Acts = memo(function Acts({ cls, j, name, className, factor: f }: { cls: number; j: number; name: string; className: string; factor: number }) {
   const busy = useStudio((s) => s.busy);
   return (
     <span className="acts">
@@ -129,4 +129,4 @@ function Acts({ cls, j, name, className, factor: f }: { cls: number; j: number; 
       <button disabled={busy} aria-label={`Ban ${name} for all classes`} title="Ban for all classes (refit)" onClick={() => void studio().tune('banAll', cls, j)}>⊘</button>
     </span>
   );
-}
+});

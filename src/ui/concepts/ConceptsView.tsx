@@ -1,7 +1,7 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { studio, useShallow, useStudio } from '../../state/useStudio.ts';
 import { Panel } from '../components/Panel.tsx';
-import { ConceptRow } from './ConceptRow.tsx';
+import { ConceptList } from './ConceptList.tsx';
 import { Heatmap } from './Heatmap.tsx';
 
 /** Heatmap columns after search, "non-zero only" and sort. */
@@ -85,19 +85,8 @@ export function ConceptsView() {
       </div>
       <Heatmap M={M} classes={ds.classes} concepts={ds.concepts} order={cols} cls={ui.cls} concept={ui.concept}
         onSelect={(c, j) => set({ cls: c, concept: j })} />
-      <div className="concept-list" role="group" aria-label={`Concepts ranked by weight for ${ds.classes[ui.cls]}`}>
-        <div className="concept-head" aria-hidden="true">
-          <span>concept (click: evidence)</span><span>weight · band (10–90 %)</span><span>quick edit</span><span style={{ textAlign: 'right' }}>w</span><span>refit: ↑ ↓ ✕ ⊘</span>
-        </div>
-        {rows.map((j) => {
-          const k = ui.cls * M + j;
-          return (
-            <ConceptRow key={j} cls={ui.cls} className={ds.classes[ui.cls]} j={j} name={ds.concepts[j]} w={W[k]} lo={ensemble.lo[k]} hi={ensemble.hi[k]}
-              range={range} factor={ui.factor} selected={ui.concept === j} onDrag={onDrag} />
-          );
-        })}
-        {!rows.length && <p className="empty">No concept matches “{ui.query}”.</p>}
-      </div>
+      <ConceptList rows={rows} cls={ui.cls} className={ds.classes[ui.cls]} concepts={ds.concepts} M={M} ensemble={ensemble}
+        range={range} factor={ui.factor} selected={ui.concept} query={ui.query} onDrag={onDrag} />
     </Panel>
   );
 }

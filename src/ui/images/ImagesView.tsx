@@ -16,9 +16,12 @@ export function ImagesView() {
   const version = useStudio((s) => (predDependent ? s.liveVersion : 0));
   const head = useStudio((s) => (filter.kind === 'flipped' || filter.kind === 'unfamiliar' ? s.session?.history.head : null));
   const canOod = useStudio((s) => s.session?.state.calibration.ood != null);
+  // A new student (refit, undo) brings a new `live`; only filters on its predictions follow it
+  // (through `version`), so "all images" is not refiltered over N images when a refit arrives.
+  const hasLive = live != null;
   const items = useMemo(() => filteredImages(studio(), filter, heldOutOnly),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [ds, live, filter, heldOutOnly, version, head]);
+    [ds, hasLive, filter, heldOutOnly, version, head]);
   if (!ds || !live) return <Panel id="images" title="Images" style={{ flex: '55 1 0' }}><p className="empty">No images yet.</p></Panel>;
   const set = (f: GalleryFilter) => studio().setUi({ filter: f });
   const value = filter.kind === 'class' ? `class:${filter.by}:${filter.cls}` : filter.kind === 'set' ? `set:${filter.set}` : filter.kind === 'domain' ? `domain:${filter.domain}` : filter.kind;

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { fmtDelta, fmtPct } from '../../state/format.ts';
 import { studio, useStudio } from '../../state/useStudio.ts';
 import { nodeMetrics } from '../../state/project.ts';
@@ -5,6 +6,11 @@ import { Panel } from '../components/Panel.tsx';
 import { ConfusionMatrix } from './ConfusionMatrix.tsx';
 import { OodPanel } from './OodPanel.tsx';
 import { ShiftPanel } from './ShiftPanel.tsx';
+
+// These follow the store on their own (OOD: the session; shift: calibration settings): a slider
+// move re-renders the metrics above, not the OOD chart or the simulator's form.
+const OodPanelMemo = memo(OodPanel);
+const ShiftPanelMemo = memo(ShiftPanel);
 
 function Delta({ now, before }: { now: number | null; before: number | null | undefined }) {
   if (now == null || before == null) return null;
@@ -62,8 +68,8 @@ export function PerformanceView() {
           <ConfusionMatrix matrix="truth" counts={m.confTruth} classes={ds.classes} rowName="truth" />
         </>
       )}
-      <OodPanel />
-      <ShiftPanel />
+      <OodPanelMemo />
+      <ShiftPanelMemo />
     </Panel>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { applyBlocker, applyToImages } from '../../state/applyFolder.ts';
 import { makeSyntheticProject } from '../../state/demoSynthetic.ts';
 import { studio, useShallow, useStudio } from '../../state/useStudio.ts';
@@ -57,12 +57,13 @@ function ApplySection() {
 
 function DatasetSection() {
   const ds = useStudio((s) => s.dataset);
-  const counts = ds ? ds.classes.map((_, c) => {
+  // O(N·C): once per dataset, not on every re-render of the Project view.
+  const counts = useMemo(() => ds ? ds.classes.map((_, c) => {
     let n = 0;
     const ref = ds.labels ?? ds.teacherPred;
     for (let i = 0; i < ds.N; i++) if (ref[i] === c) n++;
     return n;
-  }) : [];
+  }) : [], [ds]);
   const maxCount = Math.max(1, ...counts);
   return (
     <>
@@ -145,11 +146,19 @@ function TeacherSection() {
   );
 }
 
-export function ProjectView() {
+/** Follows `busy` on its own: a refit starting or ending re-renders this button, not the whole Project view. */
+function DistillButton() {
   const { busy, hasData } = useStudio(useShallow((s) => ({ busy: s.busy, hasData: s.dataset != null })));
+  return <button className="primary" disabled={busy || !hasData} onClick={() => void studio().distill()}>Distill</button>;
+}
+
+export function ProjectView() {
+  const hasData = useStudio((s) => s.dataset != null);
+  // The corpus list (one row per concept, hundreds for a large corpus) exists only while its section is open.
+  const [corpusOpen, setCorpusOpen] = useState(false);
   return (
     <Panel id="project" title="Project" style={{ flex: '40 1 0' }}
-      tools={<button className="primary" disabled={busy || !hasData} onClick={() => void studio().distill()}>Distill</button>}>
+      tools={<DistillButton />}>
       <JobsProgress />
       <details open>
         <summary><h3 style={{ display: 'inline' }}>Demo project</h3></summary>
@@ -163,9 +172,9 @@ export function ProjectView() {
         <summary><h3 style={{ display: 'inline' }}>Model</h3></summary>
         <ModelSection />
       </details>
-      <details>
+      <details onToggle={(e) => setCorpusOpen(e.currentTarget.open)}>
         <summary><h3 style={{ display: 'inline' }}>Concept corpus</h3></summary>
-        {hasData && <CorpusSection />}
+        {hasData && corpusOpen && <CorpusSection />}
       </details>
       <details>
         <summary><h3 style={{ display: 'inline' }}>Teacher</h3></summary>

@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { longestTasks, mainThread, traced } from './trace.ts';
 
 export interface RefitRun {
+  /** The button clicked, e.g. "Uptune new part for ok ×2". */
   op: string;
   /** Click → history node committed. */
   ms: number;
@@ -43,8 +44,9 @@ const TUNE = (label: string) => `new Promise((resolve) => {
     const t1 = performance.now();
     requestAnimationFrame(() => setTimeout(() => { done = true; resolve({ ms: t1 - t0, paintedMs: performance.now() - t0, maxGap }); }, 0));
   });
-  const b = document.querySelector(${JSON.stringify(`button[aria-label^="${label}"]`)});
-  if (!b) { done = true; resolve({ error: 'no button ' + ${JSON.stringify(label)} }); } else b.click();
+  // The concept list is virtualised: 'new part' when its row is rendered, else the top row's concept.
+  const b = document.querySelector(${JSON.stringify(`button[aria-label^="${label}"]`)}) ?? document.querySelector(${JSON.stringify(`#concepts button[aria-label^="${label.split(' ')[0]} "]`)});
+  if (!b) { done = true; resolve({ error: 'no button ' + ${JSON.stringify(label)} }); } else { window.__tuned = b.getAttribute('aria-label'); b.click(); }
 })`;
 
 export async function measureRefit(browser: Browser, page: Page, reps: number): Promise<RefitResult> {
@@ -57,7 +59,8 @@ export async function measureRefit(browser: Browser, page: Page, reps: number): 
     const op = k % 2 ? 'Downtune' : 'Uptune';
     const { value, events } = await traced(browser, page, () => page.evaluate(TUNE(`${op} new part for ok`)) as Promise<{ ms: number; paintedMs: number; maxGap: number; error?: string }>);
     if (value.error) throw new Error(`refit: ${value.error}`);
-    runs.push({ op: op.toLowerCase(), ms: value.ms, paintedMs: value.paintedMs, maxFrameGapMs: value.maxGap, longestTasksMs: longestTasks(mainThread(events), 3) });
+    const tuned = (await page.evaluate('window.__tuned')) as string;
+    runs.push({ op: tuned, ms: value.ms, paintedMs: value.paintedMs, maxFrameGapMs: value.maxGap, longestTasksMs: longestTasks(mainThread(events), 3) });
     // Back to the distilled student, so every run refits the same problem.
     await page.evaluate("window.__studio.getState().commit({ type: 'undo' })");
     await page.waitForTimeout(300);
