@@ -8,6 +8,8 @@
  * onnxruntime-node, one model = 10 columns and 20 members = 200 columns), one-member fit,
  * 20-member ensemble, fidelity on held-out rows against a tight-tolerance reference solve of the
  * same objective, and the O(N) quick-edit logit update (core/tuning's LiveLogits) at 10k/100k.
+ * `--refit` times only the studio's refit after uptune/downtune, before vs after the refit work
+ * of issue 5 in one run (studentRefit.ts: `--images`, `--concepts`, `--reps`, `--kernel`).
  * Wall-clock numbers on a shared machine: run it on a quiet box and read them as upper bounds.
  */
 import { argmaxRows, logits, takeRows } from '../../src/core/math/linalg.ts';
@@ -25,6 +27,7 @@ import {
 } from '../../src/core/student/index.ts';
 import { LiveLogits } from '../../src/core/tuning/liveLogits.ts';
 import { ortNodeKernelFactory } from '../../src/ml/kernels/ortNode.ts';
+import { benchRefit } from './studentRefit.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -195,6 +198,11 @@ async function benchSize(N: number): Promise<SizeResult> {
 }
 
 async function main(): Promise<void> {
+  if (args.includes('--refit')) {
+    const r = await benchRefit(log);
+    if (json) process.stdout.write(JSON.stringify({ bench: 'student-refit', ...r }) + '\n');
+    return;
+  }
   const results: SizeResult[] = [];
   for (const N of sizes) results.push(await benchSize(N));
   log('\n== quick edit (one slider move, O(N))');

@@ -81,7 +81,7 @@ export async function distill(input: DistillInput, opts: RunOptions = {}): Promi
     signal: opts.signal,
     onProgress: opts.onProgress,
   });
-  const predictions = predictServed(raw, stats, ensemble.served);
+  const predictions = predictServed(prep, ensemble.served);
   const metrics = computeMetrics(predictions, teacherLabels, teacher.cols, labels, split.heldOut);
   return { stats, split, ensemble, metrics, predictions, teacherLabels };
 }
@@ -99,7 +99,7 @@ export async function tune(input: TuneInput, opts: RunOptions = {}): Promise<Tun
     signal: opts.signal,
     onProgress: opts.onProgress,
   });
-  const predictions = predictServed(raw, stats, ensemble.served);
+  const predictions = predictServed(prep, ensemble.served);
   const metrics = computeMetrics(predictions, prep.teacherLabels, teacher.cols, labels, split.heldOut);
   return { ensemble, metrics, predictions };
 }

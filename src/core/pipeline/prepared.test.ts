@@ -22,21 +22,29 @@ beforeEach(() => clearPrepared());
 
 describe('prepared refit data', () => {
   it('predictions are those of logits(standardise(raw)), bit for bit, as single classes change', () => {
-    const Ahat = standardise(raw, stats);
-    let m = model(1);
-    expect(Array.from(predictServed(raw, stats, m))).toEqual(Array.from(predictAll(Ahat, { served: m, members: [], lo: m.W, hi: m.W })));
-    // Change class 1 only (a tuning step), then class 0's bias, then everything.
-    for (const change of [(w: LinearModel) => { w.W[16 + 3] += 0.7; }, (w: LinearModel) => { w.b[0] -= 2; }, (w: LinearModel) => { w.W.set(model(5).W); }]) {
-      m = { ...m, W: m.W.slice(), b: m.b.slice() };
-      change(m);
-      const got = predictServed(raw, stats, m);
-      expect(Array.from(got)).toEqual(Array.from(predictAll(Ahat, { served: m, members: [], lo: m.W, hi: m.W })));
+    // A split that leaves some images on neither side (they still get predictions).
+    const partial = { train: Int32Array.from({ length: 200 }, (_, i) => 2 * i), heldOut: Int32Array.from({ length: 100 }, (_, i) => 2 * i + 1) };
+    for (const sp of [split, partial]) {
+      clearPrepared();
+      const prep = prepareData(raw, prob.P, stats, sp, () => undefined);
+      const Ahat = standardise(raw, stats);
+      const all = (w: LinearModel) => Array.from(predictAll(Ahat, { served: w, members: [], lo: w.W, hi: w.W }));
+      let m = model(1);
+      expect(Array.from(predictServed(prep, m))).toEqual(all(m));
+      // Change class 1 only (a tuning step), then class 0's bias, then everything.
+      for (const change of [(w: LinearModel) => { w.W[16 + 3] += 0.7; }, (w: LinearModel) => { w.b[0] -= 2; }, (w: LinearModel) => { w.W.set(model(5).W); }]) {
+        m = { ...m, W: m.W.slice(), b: m.b.slice() };
+        change(m);
+        expect(Array.from(predictServed(prep, m))).toEqual(all(m));
+      }
     }
-    // Other statistics or another activations array are never served from the cache.
+    // Other statistics or another activations array: other prepared data, never the cached logits.
+    const m = model(3);
     const other = { mu: stats.mu.map((v) => v + 0.01), sigma: stats.sigma };
-    expect(Array.from(predictServed(raw, other, m))).toEqual(Array.from(predictAll(standardise(raw, other), { served: m, members: [], lo: m.W, hi: m.W })));
+    predictServed(prepareData(raw, prob.P, stats, split, () => undefined), m);
+    expect(Array.from(predictServed(prepareData(raw, prob.P, other, split, () => undefined), m))).toEqual(Array.from(predictAll(standardise(raw, other), { served: m, members: [], lo: m.W, hi: m.W })));
     const raw2 = { ...raw, data: raw.data.map((v, i) => (i % 16 === 2 ? v + 0.05 : v)) };
-    expect(Array.from(predictServed(raw2, stats, m))).toEqual(Array.from(predictAll(standardise(raw2, stats), { served: m, members: [], lo: m.W, hi: m.W })));
+    expect(Array.from(predictServed(prepareData(raw2, prob.P, stats, split, () => undefined), m))).toEqual(Array.from(predictAll(standardise(raw2, stats), { served: m, members: [], lo: m.W, hi: m.W })));
   });
 
   it('the same data gives the same prepared rows; other statistics, split or arrays give new ones', () => {

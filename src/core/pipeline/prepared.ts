@@ -8,7 +8,8 @@
  * the last (raw, teacher, stats, split) it saw:
  * - that raw and teacher passed `checkInputs` (labels are still checked on every call: cheap);
  * - the standardised distillation rows and their teacher rows, as the same objects every time,
- *   so the solver's kept kernel (student/kernelCache.ts) recognises them at once;
+ *   so the solver's kept kernel (student/kernelCache.ts) recognises them at once, and the
+ *   standardised other rows (together: â of every image, but no second N×M copy);
  * - the logits of the last served student over every image, so the next predictions recompute
  *   only the classes whose weights changed (a tuning step changes one class, or one concept).
  *   Each logit is computed exactly as `logits(standardise(raw, stats), served)` computes it, so
@@ -20,7 +21,7 @@
  */
 import type { ConceptStats, LinearModel, Mat } from '../types.ts';
 import { argmaxRows, takeRows } from '../math/linalg.ts';
-import { SIGMA_FLOOR, standardise } from '../concepts/stats.ts';
+import { standardise } from '../concepts/stats.ts';
 import type { Split } from '../metrics/split.ts';
 
 export interface PreparedData {
@@ -31,6 +32,10 @@ export interface PreparedData {
   /** Standardised activations of the distillation rows, and their teacher rows. */
   trainA: Mat;
   trainP: Mat;
+  /** Standardised activations of every other image (held out, or in neither side), in image order. */
+  otherA: Mat;
+  /** Per image: its row in trainA (≥ 0), or −1 − its row in otherA. */
+  where: Int32Array;
   teacherLabels: Int32Array;
 }
 
@@ -56,26 +61,40 @@ export function prepareData(raw: Mat, teacher: Mat, stats: ConceptStats, split: 
     && sameValues(l.split.train, split.train) && sameValues(l.split.heldOut, split.heldOut)
   ) return l;
   check();
+  const N = raw.rows;
+  const where = new Int32Array(N).fill(-1);
+  split.train.forEach((i, r) => {
+    if (!(i >= 0 && i < N)) throw new Error(`split: image ${i} does not exist (N = ${N})`);
+    where[i] = r;
+  });
+  const others: number[] = [];
+  for (let i = 0; i < N; i++) {
+    if (where[i] < 0) {
+      where[i] = -1 - others.length;
+      others.push(i);
+    }
+  }
+  // â exactly as standardise(raw, stats) stores it, row for row (standardising is per element).
   const trainA = standardise(takeRows(raw, split.train), stats);
+  const otherA = standardise(takeRows(raw, others), stats);
   const trainP = takeRows(teacher, split.train);
-  last = { raw, teacher, stats, split, trainA, trainP, teacherLabels: argmaxRows(teacher) };
+  last = { raw, teacher, stats: { mu: stats.mu.slice(), sigma: stats.sigma.slice() }, split: { train: split.train.slice(), heldOut: split.heldOut.slice() }, trainA, trainP, otherA, where, teacherLabels: argmaxRows(teacher) };
   return last;
 }
 
-/** The last served student's logits over every image of `raw` (N×C), with what they were computed from. */
-let lastZ: { raw: Float32Array; mu: Float32Array; sigma: Float32Array; W: Float32Array; b: Float32Array; M: number; C: number; Z: Float32Array } | null = null;
+/** The last served student's logits over every image (N×C), and what they were computed from. */
+let lastZ: { prep: PreparedData; W: Float32Array; b: Float32Array; Z: Float32Array } | null = null;
 
 /**
- * Predictions of `served` for every image: argmax of `logits(standardise(raw, stats), served)`,
- * bit for bit, recomputing only the classes whose weights or bias differ from the last call's.
+ * Predictions of `served` for every image of `prep`: argmax of
+ * `logits(standardise(raw, stats), served)`, bit for bit (the same float32 â, the same order of
+ * the sums), recomputing only the classes whose weights or bias differ from the last call's.
  */
-export function predictServed(raw: Mat, stats: ConceptStats, served: LinearModel): Int32Array {
-  const { rows: N, cols: M, data } = raw;
+export function predictServed(prep: PreparedData, served: LinearModel): Int32Array {
+  const { rows: N, cols: M } = prep.raw;
   const C = served.C;
   if (served.M !== M) throw new Error(`activations have ${M} concepts but the model has ${served.M}`);
-  const l = lastZ;
-  const reuse = l !== null && l.raw === data && l.M === M && l.C === C && l.Z.length === N * C && sameValues(l.mu, stats.mu) && sameValues(l.sigma, stats.sigma);
-  const prev = reuse ? l : null;
+  const prev = lastZ !== null && lastZ.prep === prep && lastZ.b.length === C && lastZ.W.length === C * M ? lastZ : null;
   const Z = prev ? prev.Z.slice() : new Float32Array(N * C);
   const redo: number[] = [];
   for (let c = 0; c < C; c++) {
@@ -83,25 +102,19 @@ export function predictServed(raw: Mat, stats: ConceptStats, served: LinearModel
     for (let j = 0; same && j < M; j++) same = prev!.W[c * M + j] === served.W[c * M + j];
     if (!same) redo.push(c);
   }
-  if (redo.length) {
-    // â_ij exactly as standardise() stores it (float32), then the dot product in logits()' order.
-    const inv = new Float64Array(M);
-    for (let j = 0; j < M; j++) inv[j] = 1 / Math.max(SIGMA_FLOOR, stats.sigma[j]);
-    const mu = stats.mu;
-    const row = new Float32Array(M);
-    const W = served.W;
-    for (let i = 0; i < N; i++) {
-      const o = i * M;
-      for (let j = 0; j < M; j++) row[j] = (data[o + j] - mu[j]) * inv[j];
-      for (const c of redo) {
-        const wc = c * M;
-        let s = 0;
-        for (let j = 0; j < M; j++) s += row[j] * W[wc + j];
-        Z[i * C + c] = s + served.b[c];
-      }
+  const W = served.W;
+  for (let i = 0; i < N && redo.length; i++) {
+    const r = prep.where[i];
+    const a = r >= 0 ? prep.trainA.data : prep.otherA.data;
+    const ai = (r >= 0 ? r : -1 - r) * M;
+    for (const c of redo) {
+      const wc = c * M;
+      let s = 0;
+      for (let j = 0; j < M; j++) s += a[ai + j] * W[wc + j];
+      Z[i * C + c] = s + served.b[c];
     }
   }
-  lastZ = { raw: data, mu: Float32Array.from(stats.mu), sigma: Float32Array.from(stats.sigma), W: Float32Array.from(served.W), b: Float32Array.from(served.b), M, C, Z };
+  lastZ = { prep, W: Float32Array.from(served.W), b: Float32Array.from(served.b), Z };
   return argmaxRows({ rows: N, cols: C, data: Z });
 }
 

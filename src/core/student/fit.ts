@@ -65,7 +65,8 @@ export interface EnsembleOptions extends Omit<FitOptions, 'warmStart' | 'sampleW
   /**
    * Leave alone the member columns a previous members' solve on this very kernel instance left
    * converged, for the same problem and from the same point (default true; see `SolvedColumns`).
-   * `false` solves every column as if the kernel were new (benchmarks' cold refit, tests).
+   * `false` solves every column as if the kernel were new, and leaves no record for the next
+   * solve (benchmarks' cold refit, tests).
    */
   reuseSolved?: boolean;
 }
@@ -253,24 +254,26 @@ export function summariseMembers(members: LinearModel[]): Ensemble {
 }
 
 /**
- * What the last members' solve on a kernel returned, column by column (column m·C + c = class c
- * of member m), so that the next solve on the same kernel can skip what it has already done.
+ * What the last members' solve on a kernel did, column by column (column m·C + c = class c of
+ * member m), so that the next solve on the same kernel can skip what it has already done.
  *
- * A tuning step bounds one weight (uptune/downtune/remove) or one concept (ban): the refit
- * starts every member where it is, but the one-vs-rest columns are independent problems, so
- * every column of an untouched class starts at a point this solver has just returned as
- * converged (gradient mapping ≤ tol) for exactly the same problem: same kernel (hence the same
- * A and P, see kernelCache.ts), members k, seed (hence the same bootstrap rows), λ, box row and
- * start weights, and a tolerance at least as tight. Iterating it again would only move it within
- * the tolerance, so such a column is returned as it is. Columns that differ in any of these, or
- * that stopped at the iteration cap, are solved, starting from the step sizes the last solve
- * ended with (the curvature of a column depends on its class and resample only), so a refit
- * needs few backtracks. Measured at N = 8k, M = 600, C = 5, 20 members (the studio's bench at
- * 10k images): an uptune solves 20 of 100 columns.
+ * A tuning step bounds one weight (uptune/downtune/remove) or one concept (ban), and the
+ * one-vs-rest columns are independent problems. A column's problem is fixed by the kernel (the
+ * same A and P, see kernelCache.ts), the members k and seed (the same bootstrap rows), λ, its box
+ * row and the tolerance. When a column comes again with the same problem and
+ *  (a) it starts where it ended last time, and it ended converged (gradient mapping ≤ tol):
+ *      iterating again would only move it within the tolerance, so it is returned as it is; or
+ *  (b) it starts where it started last time (the studio's undo, then another tune): the solver
+ *      already knows where that start leads, and returns that end again (if it ended at the
+ *      iteration cap, only when the cap is not higher now);
+ * it is not sent to the kernel. Every other column is solved, starting from the step size it
+ * ended with last time (a column's curvature depends on its class and resample only), so a
+ * refit needs few backtracks. Measured at 10k images (8k distillation rows), M = 600, C = 5,
+ * 20 members, the studio's benchmark: an uptune solves 20 of the 100 columns.
  *
  * The consequence, documented in README.md: on a kept kernel (the train worker's) a refit can
  * differ from the same refit on a fresh kernel within the solver's tolerance; tests compare both
- * against a cold solve.
+ * against a cold solve (refitReuse.test.ts).
  */
 interface SolvedColumns {
   C: number;
@@ -279,7 +282,10 @@ interface SolvedColumns {
   seed: number;
   lambda: number;
   tol: number;
-  /** Returned weights (J×M) and biases (J). */
+  maxIter: number;
+  /** Start (projected into the box) and returned weights (J×M) and biases (J). */
+  W0: Float32Array;
+  b0: Float32Array;
   W: Float32Array;
   b: Float32Array;
   /** The boxes it was solved in (J×M each), null = unbounded. */
@@ -341,18 +347,29 @@ async function fitMembers(
   // In the box already (the solver projects the start; a skipped column must be feasible too).
   if (box.lo && box.hi) for (let q = 0; q < W0.length; q++) W0[q] = Math.min(box.hi[q], Math.max(box.lo[q], W0[q]));
 
+  const maxIter = opts.memberMaxIter ?? 60;
   const prev = opts.reuseSolved === false ? undefined : solvedOn.get(kernel);
-  const memo = prev && prev.C === C && prev.M === M && prev.k === k && prev.seed === seed && prev.lambda === lambda ? prev : undefined;
+  const memo = prev && prev.C === C && prev.M === M && prev.k === k && prev.seed === seed && prev.lambda === lambda && prev.tol <= tol ? prev : undefined;
+  const W = W0.slice();
+  const b = b0.slice();
+  const converged = new Uint8Array(J).fill(1);
   const todo: number[] = [];
   for (let j = 0; j < J; j++) {
-    const done = memo !== undefined && memo.tol <= tol && memo.converged[j] === 1 && memo.b[j] === b0[j] && sameRow(W0, memo.W, j, M) && sameBoxRow(box.lo, box.hi, memo.lo, memo.hi, j, M);
-    if (!done) todo.push(j);
+    if (memo && sameBoxRow(box.lo, box.hi, memo.lo, memo.hi, j, M)) {
+      // (a) ended converged, starts there again: keep it.
+      if (memo.converged[j] === 1 && memo.b[j] === b0[j] && sameRow(W0, memo.W, j, M)) continue;
+      // (b) the same start as last time: the same end.
+      if ((memo.converged[j] === 1 || memo.maxIter >= maxIter) && memo.b0[j] === b0[j] && sameRow(W0, memo.W0, j, M)) {
+        W.set(memo.W.subarray(j * M, (j + 1) * M), j * M);
+        b[j] = memo.b[j];
+        converged[j] = memo.converged[j];
+        continue;
+      }
+    }
+    todo.push(j);
   }
 
-  const W = W0;
-  const b = b0;
   const steps = memo ? Float64Array.from(memo.steps) : step0 ? Float64Array.from(step0) : new Float64Array(J).fill(4);
-  const converged = new Uint8Array(J).fill(1);
   let iterations = 0;
   if (todo.length > 0) {
     const all = memberColumns(C, k);
@@ -369,7 +386,7 @@ async function fitMembers(
         lambda,
         step0: given && Float64Array.from(todo, (j) => given[j]),
       },
-      { maxIter: opts.memberMaxIter ?? 60, tol, signal: opts.signal, onProgress: opts.onProgress, stage: 'members' },
+      { maxIter, tol, signal: opts.signal, onProgress: opts.onProgress, stage: 'members' },
     );
     todo.forEach((j, q) => {
       W.set(res.W.subarray(q * M, (q + 1) * M), j * M);
@@ -379,7 +396,7 @@ async function fitMembers(
     });
     iterations = maxInt(res.iterations);
   }
-  solvedOn.set(kernel, { C, M, k, seed, lambda, tol, W: W.slice(), b: b.slice(), lo: box.lo, hi: box.hi, steps, converged });
+  if (opts.reuseSolved !== false) solvedOn.set(kernel, { C, M, k, seed, lambda, tol, maxIter, W0, b0, W: W.slice(), b: b.slice(), lo: box.lo, hi: box.hi, steps, converged });
   const members = Array.from({ length: k }, (_, m) => ({ W: W.slice(m * C * M, (m + 1) * C * M), b: b.slice(m * C, (m + 1) * C), C, M }));
   return { members, iterations, solvedColumns: todo.length };
 }

@@ -200,6 +200,43 @@ describe('refit on a kept kernel (reuse of solved columns)', { timeout: 120_000 
     expect(maxDiff(r.ensemble.served.W, cold.ensemble.served.W)).toBeLessThan(2e-3);
   });
 
+  it('the same start and problem as last time: the same end, without the kernel', async () => {
+    const kernel = recording();
+    const ens = await distilled(kernel);
+    const { box } = uptuneBox(ens);
+    const first = await refitWithBoundsDetailed(A, P, ens, box, { kernel, seed: SEED, memberTol: 1e-6, memberMaxIter: 2000 });
+    kernel.reset();
+    const again = await refitWithBoundsDetailed(A, P, ens, box, { kernel, seed: SEED, memberTol: 1e-6, memberMaxIter: 2000 });
+    expect(kernel.calls).toBe(0);
+    expect(Array.from(again.ensemble.served.W)).toEqual(Array.from(first.ensemble.served.W));
+  });
+
+  it('columns the distil left at the iteration cap are finished once, and that end is reused after an undo', async () => {
+    const kernel = recording();
+    const capOpts = { memberTol: 1e-6, memberMaxIter: 6 };
+    const ens = await distilled(kernel, capOpts);
+    const { box: up } = uptuneBox(ens);
+    const r1 = await refitWithBoundsDetailed(A, P, ens, up, { kernel, seed: SEED, ...capOpts });
+    expect(r1.solvedColumns).toBeGreaterThan(K); // class 1 and the capped columns of other classes
+    // Undo, downtune: the capped columns start where they started in the uptune, so they end
+    // where they ended then; only class 1 is solved.
+    let j = 0;
+    for (let t = 1; t < M; t++) if (ens.served.W[1 * M + t] > ens.served.W[1 * M + j]) j = t;
+    const down = tuneBox([{ kind: 'downtune', c: 1, j, factor: 2 }], ens.served).box;
+    kernel.reset();
+    const r2 = await refitWithBoundsDetailed(A, P, ens, down, { kernel, seed: SEED, ...capOpts });
+    expect([...kernel.classes]).toEqual([1]);
+    for (let c = 0; c < C; c++) {
+      if (c === 1) continue;
+      for (let m = 0; m < K; m++) {
+        expect(Array.from(r2.ensemble.members[m].W.subarray(c * M, (c + 1) * M))).toEqual(Array.from(r1.ensemble.members[m].W.subarray(c * M, (c + 1) * M)));
+      }
+    }
+    // A higher cap than last time: the capped ends are not final any more.
+    const more = await refitWithBoundsDetailed(A, P, ens, down, { kernel, seed: SEED, memberTol: 1e-6, memberMaxIter: 2000 });
+    expect(more.solvedColumns).toBeGreaterThan(K);
+  });
+
   it('a refit with nothing new to solve returns the members as they are, without touching the kernel', async () => {
     const kernel = recording();
     const ens = await distilled(kernel);
