@@ -225,5 +225,5 @@ describe('buildProjectFromImages with the tiny CLIP fixture (embed API in-proces
     });
     expect(r2.dataset.N).toBe(12);
     expect(api.stats().imagesEmbedded - before).toBe(2);
-  }, 60_000);
+  }, 180_000); // 71 s seen on a machine at load 16 (normally ~10 s)
 });

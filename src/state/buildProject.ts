@@ -372,12 +372,14 @@ export async function buildProjectFromImages(input: ImagesInput): Promise<BuildR
     if (res.ids.length) { R = res.R; D = res.D; }
     // The embed worker's messages start with the file's id; the list shows the name once.
     for (const e of res.errors) skipped.push({ name: e.id, reason: e.message.startsWith(`${e.id}: `) ? e.message.slice(e.id.length + 2) : e.message });
-    res.ids.forEach((id, k) => {
+    for (const [k, id] of res.ids.entries()) {
+      // This runs on the page's thread: give it back every 64 thumbnails (base64 of a chunk of 256 is a long task on a busy machine).
+      if (k % 64 === 63) await yieldToPage();
       const probs = tprobs ? tprobs.get(id) ?? null : null;
-      if (tprobs && !probs) { skipped.push({ name: id, reason: 'the ONNX teacher could not score it' }); return; }
+      if (tprobs && !probs) { skipped.push({ name: id, reason: 'the ONNX teacher could not score it' }); continue; }
       const t = res.thumbnails?.[k];
       ok.push({ path: id, emb: res.embeddings.subarray(k * res.R * res.D, (k + 1) * res.R * res.D), thumb: t ? jpegDataUrl(t) : null, probs });
-    });
+    }
     say(Math.min(N0, s + part.length));
   }
   if (!ok.length) throw new Error(`none of the ${N0} images could be used${skipped.length ? `; first problem: ${skipped[0].name}: ${skipped[0].reason}` : ''}`);
