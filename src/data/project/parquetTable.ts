@@ -4,7 +4,7 @@
  * (pure JS, browser and Node, snappy built in); this file only describes the schema in words and
  * joins the row groups.
  */
-import type { Compressors, FileMetaData, SchemaTree } from 'hyparquet';
+import type { CompressionCodec, Compressors, FileMetaData, SchemaTree } from 'hyparquet';
 import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
 import { getMaxDefinitionLevel, getMaxRepetitionLevel, getSchemaPath } from 'hyparquet/src/schema.js';
@@ -100,7 +100,7 @@ export function checkFooter(metadata: FileMetaData, file: ArrayBuffer, compresso
     g.columns.forEach((c, k) => {
       const m = c.meta_data;
       const where = `row group ${r}, column ${k}${m?.path_in_schema ? ` (${m.path_in_schema.join('.')})` : ''}`;
-      if (!m) bad(`${where} has no column metadata`);
+      if (!m) return bad(`${where} has no column metadata`);
       const size = count(m.total_compressed_size);
       const start = Math.min(count(m.data_page_offset), m.dictionary_page_offset !== undefined ? count(m.dictionary_page_offset) : Infinity);
       if (!whole(size) || !whole(start)) bad(`${where}: page offset ${String(m.data_page_offset)} or size ${String(m.total_compressed_size)} is not a whole number`);
@@ -132,7 +132,7 @@ const PAGE_TYPES = ['DATA_PAGE', 'INDEX_PAGE', 'DICTIONARY_PAGE', 'DATA_PAGE_V2'
  * size, and the values claimed fit the chunk's count. A data page v2 without its level lengths,
  * for one, sent hyparquet's level decoder into an endless loop.
  */
-function checkPages(chunk: DataView, codec: string, chunkValues: number, where: string, levels: { def: number; rep: number }, compressors?: Compressors): void {
+function checkPages(chunk: DataView, codec: CompressionCodec, chunkValues: number, where: string, levels: { def: number; rep: number }, compressors?: Compressors): void {
   const bad = (why: string): never => {
     throw new ParquetDamageError(`damaged page: ${why}`);
   };
