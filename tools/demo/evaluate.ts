@@ -1,5 +1,5 @@
 /**
- * `npm run demo:evaluate -- --seed N [--n 1000] [--json] [--keep DIR] [--lambda 0.01]`: the shipped demo CLIP and
+ * `npm run demo:evaluate -- --seed N [--n 1000] [--json] [--keep DIR] [--lambda 0.01] [--models DIR]`: the shipped demo CLIP and
  * teacher, evaluated on images from a fresh seed through the studio's own Node code path
  * (tools/demo/studioPath.ts: src/data/images → src/ml/clip → src/core/concepts → src/ml/teacher),
  * and the demo's story told by the studio's own engine (src/core/pipeline distill + tune).
@@ -20,7 +20,7 @@
 import { DEMO_TRAINING } from '../../src/state/demoProject.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { ROOT, TEMPLATE, CLASS_TEMPLATE, activations, embedAndPredict, embedTexts, loadDemoModels, readCorpus, type DemoModels } from './studioPath.ts';
@@ -157,7 +157,7 @@ function topConcepts(ens: Ensemble, c: number, names: string[], k = 5): [string,
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { seed: { type: 'string' }, n: { type: 'string' }, json: { type: 'boolean' }, keep: { type: 'string' }, lambda: { type: 'string' } },
+    options: { seed: { type: 'string' }, n: { type: 'string' }, json: { type: 'boolean' }, keep: { type: 'string' }, lambda: { type: 'string' }, models: { type: 'string' } },
     strict: true,
   });
   if (values.seed === undefined || !/^\d+$/.test(values.seed)) throw new Error('give --seed N (a non-negative integer)');
@@ -181,7 +181,8 @@ async function main(): Promise<number> {
       }
     }));
     const tGen = Date.now();
-    const models = await loadDemoModels();
+    // --models DIR: a rebuilt demo (build.py --models DIR) instead of the shipped models/
+    const models = await loadDemoModels(values.models ? resolve(values.models) : undefined);
     const { clip } = models;
     const data: Record<string, SplitData> = {};
     for (const [s] of splits) {
@@ -311,6 +312,7 @@ async function main(): Promise<number> {
       seed,
       n: Object.fromEntries(splits.map(([s]) => [s, data[s].N])),
       path: 'studio Node path: src/data/images → src/ml/clip (demo-clip, cpu/fp32, regions=1) → src/core/concepts; src/ml/teacherNode (demo-teacher)',
+      models: values.models ? resolve(values.models) : 'models/ (shipped)',
       clip_test: clipRes,
       clip_shifted: clipShifted,
       mcm_ood_auroc: mcmAuroc,

@@ -90,13 +90,15 @@ class TorchOnnx:
             lo = None if lo is None else float(lo)
             hi = None if hi is None else float(hi)
             return torch.clamp(x, lo, hi)
-        if op in ("ReduceMean", "ReduceSum", "ReduceL2"):
+        if op in ("ReduceMean", "ReduceSum", "ReduceL2", "ReduceMax"):
             axes = self._axes(ins, a)
             keep = bool(a.get("keepdims", 1))
             if axes is None:
                 axes = list(range(x.dim()))
             if op == "ReduceMean":
                 return x.mean(dim=axes, keepdim=keep)
+            if op == "ReduceMax":
+                return x.amax(dim=axes, keepdim=keep)
             if op == "ReduceSum":
                 return x.sum(dim=axes, keepdim=keep)
             return torch.sqrt((x * x).sum(dim=axes, keepdim=keep))

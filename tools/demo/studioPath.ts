@@ -48,19 +48,23 @@ export interface DemoModels {
   teacher: OnnxTeacher;
 }
 
-export async function loadDemoModels(): Promise<DemoModels> {
+/**
+ * `modelsDir` (default `models/`) holds `demo-clip/` and `demo-teacher/`: another folder lets
+ * `demo:evaluate --models DIR` measure a rebuilt demo (`build.py --models DIR`) before it ships.
+ */
+export async function loadDemoModels(modelsDir: string = MODELS): Promise<DemoModels> {
   // The generic self-check prompts ("a photo of a dog" / "… car") are outside the demo CLIP's
   // 128-word vocabulary: both become [UNK] and embed identically, so that check always fails on
   // this model. Run the same checks (checkEmbeddings) on prompts in its vocabulary instead.
-  const clip = await loadClip({ model: DEMO_MODEL, localModelPath: MODELS + '/', device: 'cpu', dtype: 'fp32', selfCheck: false });
+  const clip = await loadClip({ model: DEMO_MODEL, localModelPath: modelsDir.replace(/\/?$/, '/'), device: 'cpu', dtype: 'fp32', selfCheck: false });
   const text = await clip.embedTexts(['a photo of a rusty gear', 'a photo of a brass washer'], ['{}']);
   const cos = text.subarray(0, clip.dim).reduce((s, v, i) => s + v * text[clip.dim + i], 0);
   if (!(Math.abs(Math.hypot(...text.subarray(0, clip.dim)) - 1) < 1e-3) || !(cos > -0.5 && cos < 0.9999)) {
     throw new Error(`the demo CLIP failed its sanity check (cosine of two different prompts ${cos})`);
   }
   const teacher = await loadOnnxTeacherNode(
-    new Uint8Array(readFileSync(join(DEMO_TEACHER_DIR, 'teacher.onnx'))),
-    readFileSync(join(DEMO_TEACHER_DIR, 'teacher.json'), 'utf8'),
+    new Uint8Array(readFileSync(join(modelsDir, 'demo-teacher', 'teacher.onnx'))),
+    readFileSync(join(modelsDir, 'demo-teacher', 'teacher.json'), 'utf8'),
   );
   return { clip, teacher };
 }
