@@ -19,8 +19,8 @@ export type RegionGrid = 1 | 2 | 3;
 /** The region choices offered for own images, with their cost in plain words (R model runs per image). */
 export const REGION_CHOICES: { grid: RegionGrid; label: string }[] = [
   { grid: 1, label: 'Whole image only (fastest)' },
-  { grid: 2, label: 'Whole image + 4 overlapping crops (2×2): 5× the embedding time' },
-  { grid: 3, label: 'Whole image + 9 overlapping crops (3×3): 10× the embedding time' },
+  { grid: 2, label: 'Whole + 2×2 crops: 5× the embedding time' },
+  { grid: 3, label: 'Whole + 3×3 crops: 10× the embedding time' },
 ];
 export interface NamedBytes { name: string; bytes: Uint8Array }
 
