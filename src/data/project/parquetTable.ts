@@ -208,14 +208,17 @@ const bitWidth = (max: number) => 32 - Math.clz32(max);
  * that grows to match: found by the damage stress as a 352-byte file that took seconds to read.)
  */
 function checkRuns(bytes: Uint8Array, from: number, to: number, width: number, n: number, at: string, bad: (why: string) => never): void {
+  // hyparquet keeps reading runs until it has n values, past the stream's stated length too, so
+  // the walk does the same (to the end of the page); `to` only bounds where the stream starts.
   let pos = from;
   let seen = 0;
-  while (seen < n && pos < to) {
+  const end = Math.max(to, bytes.length);
+  while (seen < n && pos < end) {
     let header = 0;
     let scale = 1;
     let b: number;
     do {
-      if (pos >= to) return; // a stream cut short: hyparquet's own reading fails on it
+      if (pos >= end) return; // a stream cut short: hyparquet's own reading fails on it
       b = bytes[pos++];
       header += (b & 0x7f) * scale;
       scale *= 128;
