@@ -207,7 +207,9 @@ describe.skipIf(!chromiumAvailable())('studio in Chromium (production build)', (
 
   it("the README's reference predictor agrees with the exported student: its check block and the studio's own held-out predictions", async () => {
     const p = await h.page({ query: '?fresh&engine=local' });
-    // Tune first (a drag), so the export is a tuned student, not the loaded one.
+    // Tune first (a drag), so the export is a tuned student, not the loaded one. The concept
+    // list is virtualised: search brings the row into the page wherever it ranks.
+    await p.getByRole('searchbox', { name: 'Search concepts' }).fill('rust');
     const slider = p.getByRole('slider', { name: 'weight of rust for ok' });
     const box = (await slider.boundingBox())!;
     await p.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
