@@ -20,23 +20,12 @@ import { createStudioStore } from './store.ts';
 import { buildStudentDocument, GRID_OVERLAP } from './exportStudent.ts';
 import { serializeStudentExport, parseStudentExport } from '../core/schema/index.ts';
 import { embed } from '../../tools/cli/embed.ts';
+import { splitJpeg } from '../../tools/fixtures/splitJpeg.ts';
 
 const MODELS_DIR = join(import.meta.dirname, '../../models/');
 const TINY = join(MODELS_DIR, 'tiny-clip');
 const TRAINING = { lambda: 1e-4, members: 3, seed: 0, heldOutFraction: 0.25 };
 const CORPUS = { name: 'colours.txt', concepts: ['red', 'blue', 'green', 'yellow', 'white', 'black', 'sky', 'fire', 'water', 'grass', 'snow', 'rust'] };
-
-/** 48×36 JPEG: left and right halves in two colours, so grid crops see different things than the full image. */
-function split(left: [number, number, number], right: [number, number, number], seed: number): Uint8Array {
-  const rng = mulberry32(seed);
-  const W = 48, H = 36;
-  const data = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    const c = x < W / 2 ? left : right;
-    for (let k = 0; k < 3; k++) data[(y * W + x) * 3 + k] = Math.max(0, Math.min(255, c[k] + Math.round(12 * randNormal(rng))));
-  }
-  return encodeJpeg({ width: W, height: H, data }, 92);
-}
 
 let dir = '';
 afterAll(() => {
@@ -76,7 +65,7 @@ describe('own images with a 2×2 region grid (tiny CLIP, embed API in-process)',
       const other: [number, number, number] = [[240, 240, 240], [20, 20, 20], [40, 180, 40]][i % 3] as [number, number, number];
       mkdirSync(join(dir, 'imgs', cls), { recursive: true });
       const p = `${cls}/${cls}-${String(i).padStart(2, '0')}.jpg`;
-      writeFileSync(join(dir, 'imgs', p), i % 4 < 2 ? split(main, other, i) : split(other, main, i));
+      writeFileSync(join(dir, 'imgs', p), i % 4 < 2 ? splitJpeg(main, other, i) : splitJpeg(other, main, i));
       paths.push(p);
     }
     const files: ImageFileRef[] = paths.map((p) => ({ path: p, read: async () => new Uint8Array(readFileSync(join(dir, 'imgs', p))) }));

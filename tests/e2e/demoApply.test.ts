@@ -9,21 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, resolve } from 'node:path';
+import { readmePredictor } from '../../tools/fixtures/readmePredictor.ts';
 import { chromiumAvailable, ROOT, startHarness, type Harness } from '../../tools/e2e/harness.ts';
 
-const MARKER = '<!-- reference-predictor -->';
 const IMAGES = ['holdout-0000', 'holdout-0001', 'holdout-0002'];
 let h: Harness;
 let folder = '';
-
-function referencePredictor(): { check(doc: unknown): { agree: boolean; checked: number; failures: unknown[] } } {
-  const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
-  const at = readme.indexOf(MARKER);
-  if (at < 0) throw new Error(`README.md has no ${MARKER} marker`);
-  const m = /^\s*```js\n([\s\S]*?)\n```/.exec(readme.slice(at + MARKER.length));
-  if (!m) throw new Error(`no js block after ${MARKER}`);
-  return new Function(`"use strict";\n${m[1]}\nreturn { predict, check };`)();
-}
 
 describe.skipIf(!chromiumAvailable())('demo project: apply to a folder and a self-sufficient export (production build)', () => {
   beforeAll(async () => {
@@ -75,7 +66,7 @@ describe.skipIf(!chromiumAvailable())('demo project: apply to a folder and a sel
     expect(doc.concepts.length).toBe(info.M);
     for (const c of doc.concepts) expect(c.textEmbedding).toHaveLength(160);
     expect(doc.check.images.length).toBeGreaterThan(0);
-    const r = referencePredictor().check(doc);
+    const r = readmePredictor().check(doc);
     expect(r.failures).toEqual([]);
     expect(r.agree).toBe(true);
     expect(r.checked).toBe(doc.check.images.length);

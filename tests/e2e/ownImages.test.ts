@@ -11,20 +11,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
+import { readmePredictor } from '../../tools/fixtures/readmePredictor.ts';
 import { chromiumAvailable, ROOT, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
 import { encodeJpeg } from '../../src/data/images/index.ts';
 import { mulberry32, randNormal } from '../../src/core/math/rng.ts';
 import { zipSync } from 'fflate';
 
-const MARKER = '<!-- reference-predictor -->';
 let h: Harness;
 let dir = '';
-
-function referencePredictor(): { check(doc: unknown): { agree: boolean; checked: number; failures: unknown[] } } {
-  const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
-  const m = /^\s*```js\n([\s\S]*?)\n```/.exec(readme.slice(readme.indexOf(MARKER) + MARKER.length));
-  return new Function(`"use strict";\n${m![1]}\nreturn { predict, check };`)();
-}
 
 /** Serious or critical axe violations inside #project. */
 async function axeProject(p: Page) {
@@ -141,7 +135,7 @@ describe.skipIf(!chromiumAvailable())('own images: folder → project → views,
     expect(doc.model).toMatchObject({ id: 'tiny-clip', embeddingDim: 16 });
     expect(doc.classes.map((c: { name: string }) => c.name)).toEqual(['blue', 'red']);
     for (const c of doc.concepts) expect(c.textEmbedding).toHaveLength(16);
-    const r = referencePredictor().check(doc);
+    const r = readmePredictor().check(doc);
     expect(r.failures).toEqual([]);
     expect(r.checked).toBeGreaterThan(0);
 

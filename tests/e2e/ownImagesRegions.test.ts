@@ -11,34 +11,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { zipSync } from 'fflate';
+import { splitJpeg } from '../../tools/fixtures/splitJpeg.ts';
+import { readmePredictor } from '../../tools/fixtures/readmePredictor.ts';
 import { chromiumAvailable, ROOT, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
-import { encodeJpeg } from '../../src/data/images/index.ts';
-import { mulberry32, randNormal } from '../../src/core/math/rng.ts';
 import { parseNpy } from '../../src/core/io/npy.ts';
 import { embed } from '../../tools/cli/embed.ts';
 import { unloadAll } from '../../src/ml/clip.ts';
 
-const MARKER = '<!-- reference-predictor -->';
 let h: Harness;
 let dir = '';
-
-function referencePredictor(): { check(doc: unknown): { agree: boolean; checked: number; failures: unknown[] } } {
-  const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
-  const m = /^\s*```js\n([\s\S]*?)\n```/.exec(readme.slice(readme.indexOf(MARKER) + MARKER.length));
-  return new Function(`"use strict";\n${m![1]}\nreturn { predict, check };`)();
-}
-
-/** 48×36 JPEG, left and right halves in two colours: grid crops see other things than the whole. */
-function split(left: number[], right: number[], seed: number): Uint8Array {
-  const rng = mulberry32(seed);
-  const W = 48, H = 36;
-  const data = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    const c = x < W / 2 ? left : right;
-    for (let k = 0; k < 3; k++) data[(y * W + x) * 3 + k] = Math.max(0, Math.min(255, c[k] + Math.round(12 * randNormal(rng))));
-  }
-  return encodeJpeg({ width: W, height: H, data }, 92);
-}
 
 describe.skipIf(!chromiumAvailable())('own images: region grid and zip (production build, tiny CLIP)', () => {
   beforeAll(async () => {
@@ -48,7 +29,7 @@ describe.skipIf(!chromiumAvailable())('own images: region grid and zip (producti
       const cls = i % 2 ? 'blue' : 'red';
       const main = cls === 'red' ? [210, 40, 30] : [30, 50, 210];
       const other = [[240, 240, 240], [20, 20, 20], [40, 180, 40]][i % 3];
-      const bytes = i % 4 < 2 ? split(main, other, i) : split(other, main, i);
+      const bytes = i % 4 < 2 ? splitJpeg(main, other, i) : splitJpeg(other, main, i);
       mkdirSync(resolve(dir, 'split', cls), { recursive: true });
       writeFileSync(resolve(dir, 'split', cls, `${cls}-${String(i).padStart(2, '0')}.jpg`), bytes);
       zipEntries[`kit/${cls}/${cls}-${i}.jpg`] = bytes;
@@ -132,7 +113,7 @@ describe.skipIf(!chromiumAvailable())('own images: region grid and zip (producti
     const doc = JSON.parse(readFileSync((await dl.path())!, 'utf8'));
     expect(doc.regions.grid).toBe(4);
     expect(doc.regions.overlap).toBeCloseTo(1 / 3, 6);
-    const r = referencePredictor().check(doc);
+    const r = readmePredictor().check(doc);
     expect(r.failures).toEqual([]);
     expect(r.checked).toBeGreaterThan(0);
   }, 400_000);
