@@ -30,7 +30,7 @@ async function check(bytes: Uint8Array) {
 }
 
 describe('decodeImage (fuzz)', () => {
-  // omggif console.logs "gif stream shorter than expected" for damaged GIFs: keep the output clean.
+  // Some decoders console.log warnings for damaged files: keep the output clean.
   beforeAll(() => { vi.spyOn(console, 'log').mockImplementation(() => undefined); });
   afterAll(() => { vi.restoreAllMocks(); });
   it('the undamaged fixtures decode', async () => {

@@ -10,7 +10,7 @@ import {
 /**
  * Decodes image files to RGB without the DOM (no <img>, no canvas), so a worker and Node produce
  * the same bytes — the canvas path colour-manages and premultiplies differently per browser.
- * PNG (our own decoder, png.ts), JPEG (our own exact decoder, jpeg-js for CMYK; with EXIF orientation), GIF first frame (omggif) and BMP are
+ * PNG (our own decoder, png.ts), JPEG (our own exact decoder, jpeg-js for CMYK; with EXIF orientation), GIF first frame (our own reader, gif.ts) and BMP are
  * pure JS. WebP has no reasonable pure-JS decoder: it goes through the platform decoder
  * (createImageBitmap in browsers/workers by default; Node callers register sharp).
  */
