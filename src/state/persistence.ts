@@ -80,8 +80,19 @@ export function embeddingProblem(ds: Dataset, sessionText: Dataset['conceptText'
   return null;
 }
 
-/** Rebuild what `toSaved` wrote, or explain why not. */
+/**
+ * Rebuild what `toSaved` wrote, or explain why not. Never throws: the payload comes from a file or
+ * from IndexedDB, and a shape the checks below did not foresee is reported as damage too.
+ */
 export function fromSaved(version: number, payload: unknown): Restored | { error: string } {
+  try {
+    return restore(version, payload);
+  } catch (e) {
+    return { error: `saved project is damaged (${e instanceof Error ? e.message : String(e)})` };
+  }
+}
+
+function restore(version: number, payload: unknown): Restored | { error: string } {
   if (version !== SAVE_VERSION) return { error: `saved project has version ${version}; this studio reads ${SAVE_VERSION}` };
   const p = payload as Partial<SavedStudioV2> | null;
   if (!p || typeof p !== 'object' || !p.session?.history?.nodes || !p.session.state) return { error: 'saved project has no history' };
@@ -94,6 +105,8 @@ export function fromSaved(version: number, payload: unknown): Restored | { error
   if (problems.length) return { error: `saved history is damaged: ${problems[0]}` };
   const st = session.state;
   const { C, M } = dataset;
+  if (!Array.isArray(st.classes) || !Array.isArray(st.concepts)) return { error: 'saved student has no class or concept list' };
+  if (typeof st.calibration !== 'object' || st.calibration === null) return { error: 'saved student has no calibration settings' };
   if (st.classes.length !== C || st.concepts.length !== M) {
     return { error: `saved student has ${st.classes.length} classes × ${st.concepts.length} concepts but the dataset has ${C} × ${M}` };
   }

@@ -63,4 +63,25 @@ describe('whole-project file: export → import', () => {
     expect(importProjectZip(before, new TextEncoder().encode('hello'), 'x.zip')).toMatchObject({ ok: false, error: expect.stringMatching(/^x.zip: not a zip file/) });
     expect(b.getState().session).toBe(before.session);
   });
+
+  it('refuses a damaged history or student by name, never with a TypeError (found by npm run fuzz)', async () => {
+    const zip = await exportProjectZip(edited().getState());
+    const b = loaded(200, 9);
+    const before = b.getState();
+    const damaged = (damage: (m: { payload: Record<string, any> }) => void) => {
+      const files = unzipSync(zip);
+      const m = JSON.parse(new TextDecoder().decode(files['project.json']));
+      damage(m);
+      files['project.json'] = new TextEncoder().encode(JSON.stringify(m));
+      return importProjectZip(before, zipSync(files), 'bad.zip');
+    };
+    expect(damaged((m) => { m.payload.session.history.lastVisited = null; })).toEqual({ ok: false, error: 'bad.zip: saved history is damaged: its lastVisited map is missing' });
+    expect(damaged((m) => { const [id] = Object.keys(m.payload.session.history.nodes); m.payload.session.history.nodes[id] = 7; })).toMatchObject({ ok: false, error: expect.stringMatching(/^bad.zip: saved history is damaged: node .* is not a node$/) });
+    expect(damaged((m) => { m.payload.session.state.ensemble = { lo: [] }; })).toEqual({ ok: false, error: 'bad.zip: saved student does not fit the dataset: it is not a student (served weights, bounds and members)' });
+    expect(damaged((m) => { m.payload.session.state.classes = 'x'; })).toEqual({ ok: false, error: 'bad.zip: saved student has no class or concept list' });
+    // Damage only the hydrate itself trips on: refused by name, and nothing replaced.
+    expect(damaged((m) => { m.payload.session.state.stats = { mu: null }; })).toMatchObject({ ok: false, error: expect.stringMatching(/^bad.zip: the project could not be opened \(.+\)$/) });
+    expect(b.getState().session).toBe(before.session);
+    expect(b.getState().dataset).toBe(before.dataset);
+  });
 });

@@ -150,7 +150,13 @@ export function importProjectZip(s: StudioState, bytes: Uint8Array, fileName: st
   // Only now, with everything checked, are thumbnails turned into URLs and the project replaced.
   const thumbs = r.value.thumbs ? r.value.thumbs.map((t) => (t ? makeUrl(t) : '')) : null;
   const dataset: Dataset = { ...restored.dataset, thumbs: thumbs && thumbs.some(Boolean) ? thumbs : null };
-  s.commit({ type: 'hydrate', ...restored, dataset });
+  try {
+    // Hydrating derives the live logits and metrics before it replaces anything: a throw here
+    // (damage the checks above did not foresee) leaves the open project as it was.
+    s.commit({ type: 'hydrate', ...restored, dataset });
+  } catch (e) {
+    return fail(`the project could not be opened (${e instanceof Error ? e.message : String(e)})`);
+  }
   return { ok: true, label: `Opened the project file '${fileName}' (${dataset.N.toLocaleString('en')} images, ${Object.keys(restored.session.history.nodes).length} history steps)` };
 }
 

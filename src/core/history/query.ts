@@ -148,7 +148,14 @@ export function compareNodes<S extends Diffable>(
 /** Structural problems of a tree (empty when sound): used by tests and by imports. */
 export function checkTree<S extends Diffable>(tree: HistoryTree<S>): string[] {
   const problems: string[] = [];
+  // Trees also come from files: check the shape before walking it.
+  if (!isRecord(tree.nodes)) return ['it has no nodes'];
+  if (!isRecord(tree.lastVisited)) return ['its lastVisited map is missing'];
   const ids = Object.keys(tree.nodes);
+  for (const id of ids) {
+    const n = tree.nodes[id] as unknown;
+    if (!isRecord(n) || (n.parentId !== null && typeof n.parentId !== 'string')) return [`node ${id} is not a node`];
+  }
   const root = tree.nodes[tree.rootId];
   if (!root) problems.push(`root ${tree.rootId} is missing`);
   else if (root.parentId !== null) problems.push('root has a parent');
@@ -170,7 +177,9 @@ export function checkTree<S extends Diffable>(tree: HistoryTree<S>): string[] {
     if (steps > ids.length) problems.push(`node ${id} is on a cycle`);
   }
   for (const [p, c] of Object.entries(tree.lastVisited)) {
-    if (tree.nodes[c]?.parentId !== p) problems.push(`lastVisited[${p}] = ${c} is not its child`);
+    if (typeof c !== 'string' || tree.nodes[c]?.parentId !== p) problems.push(`lastVisited[${p}] = ${c} is not its child`);
   }
   return problems;
 }
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

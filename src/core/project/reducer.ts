@@ -35,6 +35,12 @@ export interface ReduceResult {
 /** Why an ensemble does not fit C classes × M concepts, or null when it does. */
 export function ensembleShapeError(e: Ensemble, C: number, M: number): string | null {
   const bad = (what: string, got: number, want: number) => `${what} has ${got} values, expected ${want}`;
+  // Ensembles also come from files: check the shape before reading it.
+  const arr = (x: unknown) => ArrayBuffer.isView(x) || Array.isArray(x);
+  const model = (m: unknown) => typeof m === 'object' && m !== null && arr((m as { W?: unknown }).W) && arr((m as { b?: unknown }).b);
+  if (typeof e !== 'object' || e === null || !model(e.served) || !arr(e.lo) || !arr(e.hi) || !Array.isArray(e.members) || !e.members.every(model)) {
+    return 'it is not a student (served weights, bounds and members)';
+  }
   if (e.served.C !== C || e.served.M !== M) {
     return `the student is ${e.served.C}×${e.served.M} (classes×concepts) but the project has ${C}×${M}`;
   }
