@@ -3,7 +3,7 @@
  * never a hang; payloads with typed arrays round-trip exactly; and importing a damaged project
  * file into an open project changes nothing.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { zipSync } from 'fflate';
 import { packProject, unpackProject, unsafeEntryName } from './projectFile.ts';
@@ -34,6 +34,10 @@ const payloadArb = fc.letrec((tie) => ({
 })).node;
 
 describe('project zip (fuzz)', () => {
+  // The exported zip carries the time: fix the clock so a seed (tests/setup/fuzzSeed.ts) alone
+  // decides the damaged bytes, and a failure reproduces.
+  beforeAll(() => { vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-01-01T00:00:00Z') }); });
+  afterAll(() => { vi.useRealTimers(); });
   it('payloads with typed arrays round-trip exactly', () => {
     fc.assert(
       fc.property(payloadArb, (payload) => {
