@@ -4,7 +4,7 @@
  */
 import { build, preview, type PreviewServer } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createServer } from 'node:net';
 
@@ -27,6 +27,17 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Modification time of the newest file the bundle is built from (src/, public/, index.html, configs). */
+function newestSource(): number {
+  const walk = (p: string): number => {
+    if (!existsSync(p)) return 0;
+    const st = statSync(p);
+    if (!st.isDirectory()) return st.mtimeMs;
+    return readdirSync(p).reduce((m, n) => Math.max(m, walk(resolve(p, n))), st.mtimeMs);
+  };
+  return Math.max(...['src', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'].map((f) => walk(resolve(ROOT, f))));
+}
+
 export interface Harness {
   url: string;
   browser: Browser;
@@ -44,7 +55,11 @@ export async function startHarness(opts: { skipBuild?: boolean } = {}): Promise<
   if (given) opts = { ...opts, skipBuild: true };
   const OUT_DIR = given ?? (opts.skipBuild ? resolve(ROOT, 'dist') : resolve(ROOT, `node_modules/.cache/e2e-dist-${process.pid}`));
   const configFile = resolve(ROOT, 'vite.config.ts');
-  if (!opts.skipBuild || !existsSync(resolve(OUT_DIR, 'index.html'))) {
+  // dist/ older than the source would measure yesterday's app: rebuild it (a benchmark in session 3
+  // reported refit hitches of a build made before the concept list was virtualised).
+  const stale = opts.skipBuild && !given && existsSync(resolve(OUT_DIR, 'index.html')) && newestSource() > statSync(resolve(OUT_DIR, 'index.html')).mtimeMs;
+  if (stale) console.warn(`[harness] ${OUT_DIR} is older than the source: rebuilding it`);
+  if (!opts.skipBuild || stale || !existsSync(resolve(OUT_DIR, 'index.html'))) {
     // E2E_NO_MINIFY=1 keeps function names readable in CPU profiles (tools/e2e/perfProbe.ts --profile).
     const minify = process.env.E2E_NO_MINIFY ? false : undefined;
     await build({ root: ROOT, logLevel: 'warn', configFile, build: { outDir: OUT_DIR, emptyOutDir: true, ...(minify === false ? { minify } : {}) } });

@@ -34,7 +34,8 @@ try {
         const t1 = performance.now();
         requestAnimationFrame(() => setTimeout(() => resolve({ ms: t1 - t0, painted: performance.now() - t0 }), 0));
       });
-      document.querySelector('button[aria-label^="Uptune new part for ok"]').click();
+      // The concept list is virtualised: 'new part' when its row is rendered, else the top row's.
+      (document.querySelector('button[aria-label^="Uptune new part for ok"]') ?? document.querySelector('#concepts button[aria-label^="Uptune "]')).click();
     })`);
     const { profile } = await cdp.send('Profiler.stop');
     return { r, profile };
