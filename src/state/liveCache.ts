@@ -22,6 +22,24 @@ export function rememberLive(ahat: Float32Array | null | undefined, live: LiveLo
   recent.set(ahat, list.slice(0, KEEP));
 }
 
+/**
+ * Remember a copy of a LiveLogits' logits that is about to change in place (a slider drag moves
+ * its weights): undo of the drag then adopts them instead of recomputing O(N·M·C) on the UI thread
+ * (~30 ms at N = 10k, M = 600, C = 5). Copying costs O(N·C), once per drag; only an exact state
+ * is kept (after an earlier drag the logits are incremental, and the undo recomputes).
+ */
+export function rememberLiveCopy(ahat: Float32Array | null | undefined, live: LiveLogits | null | undefined): void {
+  if (!ahat || !live) return;
+  const st = live.freshState();
+  if (!st) return;
+  const list = (recent.get(ahat) ?? []).filter((x) => !sameModel(x, st));
+  list.unshift({ ...st, Z: st.Z.slice(), zBest: st.zBest.slice(), pred: st.pred.slice() });
+  recent.set(ahat, list.slice(0, KEEP));
+}
+
+const sameModel = (a: LiveLogitsState, b: LiveLogitsState) =>
+  a.W.length === b.W.length && a.b.length === b.b.length && a.W.every((w, k) => Object.is(w, b.W[k])) && a.b.every((x, k) => Object.is(x, b.b[k]));
+
 /** The remembered logits of exactly this model over this Â, taken out of the cache; null if none. */
 export function takeLive(ahat: Float32Array, N: number, model: LinearModel): { ahat: Float32Array; state: LiveLogitsState } | null {
   const list = recent.get(ahat);

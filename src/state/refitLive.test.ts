@@ -77,9 +77,10 @@ describe('refit result from the train worker', () => {
     store.getState().commit({ type: 'endEdit' });
     let r = shownAndReference(store);
     expect(r.shown).toEqual(r.reference);
-    // Undo of the drag: the ban's student, whose logits the drag changed in place: recomputed here.
+    // Undo of the drag: the ban's student, whose logits the drag changed in place: a copy was kept
+    // when the drag began, and is adopted.
     store.getState().commit({ type: 'undo' });
-    expect(store.getState().live!.adopted).toBe(false);
+    expect(store.getState().live!.adopted).toBe(true);
     r = shownAndReference(store);
     expect(r.shown).toEqual(r.reference);
     // Undo of the ban: the downtune's student, kept when the ban replaced it: adopted, not recomputed.
