@@ -19,15 +19,15 @@ export type RegionGrid = 1 | 2 | 3;
 /** The region choices offered for own images, with their cost in plain words (R model runs per image). */
 export const REGION_CHOICES: { grid: RegionGrid; label: string }[] = [
   { grid: 1, label: 'Whole image only (fastest)' },
-  { grid: 2, label: 'Whole + 2×2 crops: 5× the embedding time' },
-  { grid: 3, label: 'Whole + 3×3 crops: 10× the embedding time' },
+  { grid: 2, label: 'Whole + 2×2 crops (5× the time)' },
+  { grid: 3, label: 'Whole + 3×3 crops (10× the time)' },
 ];
 export interface NamedBytes { name: string; bytes: Uint8Array }
 
 /** The built-in corpora (public/corpora/) and the default for own images. */
 export const BUILT_IN_CORPORA = [
-  { file: 'general.txt', label: 'General, 726 everyday concepts' },
-  { file: 'inspection.txt', label: 'Inspection line, 124 concepts' },
+  { file: 'general.txt', label: 'General (726 concepts)' },
+  { file: 'inspection.txt', label: 'Inspection line (124)' },
 ] as const;
 
 export interface OwnImagesState {

@@ -56,8 +56,8 @@ describe.skipIf(!chromiumAvailable())('own images: region grid and zip (producti
     expect(await regions.inputValue()).toBe('1');
     expect(await regions.locator('option').allInnerTexts()).toEqual([
       'Whole image only (fastest)',
-      'Whole + 2×2 crops: 5× the embedding time',
-      'Whole + 3×3 crops: 10× the embedding time',
+      'Whole + 2×2 crops (5× the time)',
+      'Whole + 3×3 crops (10× the time)',
     ]);
     await regions.selectOption('2');
     expect(await p.getByTestId('regions-note').innerText()).toMatch(/best crop wins/);

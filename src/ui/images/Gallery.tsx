@@ -3,12 +3,11 @@ import { studio, useStudio } from '../../state/useStudio.ts';
 import type { Dataset } from '../../state/types.ts';
 import { Thumb } from '../components/Thumb.tsx';
 import { unfamiliarFlags } from '../../state/ood.ts';
+import { badges } from './badges.ts';
 
 const TILE_W = 96;
 const TILE_H = 112;
 const THUMB = 88;
-
-const abbr = (s: string) => (s.length > 5 ? s.slice(0, 4) : s);
 
 /**
  * Virtualised image grid: only the rows in view (plus one either side) exist in the DOM, so 10k+
@@ -105,9 +104,9 @@ const Tile = memo(function Tile({ i, k, t, s, y, u, selected, left, top, ds, see
       <Thumb i={i} seed={seed} url={ds.thumbs?.[i]} size={THUMB} alt="" />
       {u && <span className="ood-badge" aria-label="unfamiliar image">?</span>}
       <div className="badges" aria-label={`teacher ${cls[t]}, student ${cls[s]}${y >= 0 ? `, true ${cls[y]}` : ''}`}>
-        <span>T {abbr(cls[t])}</span>
-        <span className={s !== t ? 'mis' : ''}>S {abbr(cls[s])}</span>
-        {y >= 0 && <span>Y {abbr(cls[y])}</span>}
+        {badges(t, s, y).map((b) => (
+          <span key={b.roles} className={b.roles.includes('S') && !b.roles.includes('T') ? 'mis' : ''}>{b.roles} {cls[b.c]}</span>
+        ))}
       </div>
     </div>
   );

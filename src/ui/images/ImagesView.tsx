@@ -57,6 +57,7 @@ export function ImagesView() {
           </select>
         </label>
         <label className="row small"><input type="checkbox" checked={heldOutOnly} onChange={(e) => studio().setUi({ heldOutOnly: e.target.checked })} /> held-out only</label>
+        <span className="small muted" title="Each tile's labels, grouped when they agree: TSY rusty = all three say rusty">T teacher · S student{ds.labels ? ' · Y true' : ''}</span>
         {filter.kind !== 'all' && (
           <span className="chip">{describeFilter(studio(), filter)}<button className="link" aria-label="Clear filter" onClick={() => set({ kind: 'all' })}>×</button></span>
         )}
