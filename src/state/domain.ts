@@ -171,6 +171,9 @@ export function keepCalibration(ds: Dataset, previous: Dataset): Dataset {
   return { ...ds, ahat: calibratedAhat(ds, ds.stats, dom) };
 }
 
+/** Whether the dataset's â is domain-calibrated (a mode other than 'off' is in force). */
+export const calibrated = (ds: Dataset): boolean => !!ds.ahatDomain && ds.ahatDomain.mode !== 'off';
+
 /**
  * What a refit of the student fits on: the â it sees. Under domain calibration that is the
  * calibrated â, handed over as activations already standardised (μ = 0, σ = 1, so the refit's
@@ -178,7 +181,6 @@ export function keepCalibration(ds: Dataset, previous: Dataset): Dataset {
  * statistics. The weights then mean the same thing in the fit and in every prediction after it.
  */
 export function refitActivations(ds: Dataset): { raw: Mat; stats: Dataset['stats'] } {
-  const dom = ds.ahatDomain;
-  if (!dom || dom.mode === 'off') return { raw: ds.raw, stats: ds.stats };
+  if (!calibrated(ds)) return { raw: ds.raw, stats: ds.stats };
   return { raw: { rows: ds.N, cols: ds.M, data: ds.ahat }, stats: { mu: new Float32Array(ds.M), sigma: new Float32Array(ds.M).fill(1) } };
 }

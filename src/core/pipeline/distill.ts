@@ -71,8 +71,14 @@ export async function distill(input: DistillInput, opts: RunOptions = {}): Promi
   const teacherLabels = argmaxRows(teacher);
   const split = input.split ? checkSplit(input.split, raw.rows) : distillSplit(teacher, input.holdout ?? DEFAULT_HOLDOUT, input.seed ?? 0);
   const stats = conceptStats(raw, split.train);
+  const fit = input.fitOn ?? { raw, stats };
+  if (input.fitOn) {
+    const f = input.fitOn;
+    if (f.raw.rows !== raw.rows || f.raw.cols !== raw.cols || f.raw.data.length !== raw.rows * raw.cols) throw new Error(`fitOn: activations are ${f.raw.rows}×${f.raw.cols}, expected ${raw.rows}×${raw.cols}`);
+    if (f.stats.mu.length !== raw.cols || f.stats.sigma.length !== raw.cols) throw new Error(`fitOn: statistics for ${f.stats.mu.length} concepts, expected ${raw.cols}`);
+  }
   // Kept for the refits that follow (prepared.ts); raw and teacher were checked above.
-  const prep = prepareData(raw, teacher, stats, split, () => undefined);
+  const prep = prepareData(fit.raw, teacher, fit.stats, split, () => undefined);
   const ensemble = await fitEnsemble(prep.trainA, prep.trainP, {
     members: input.members ?? DEFAULT_MEMBERS,
     lambda: input.lambda ?? DEFAULT_LAMBDA,

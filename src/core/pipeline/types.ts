@@ -24,6 +24,12 @@ export interface DistillInput {
    * the split is drawn from (teacher, holdout, seed) with {@link distillSplit}.
    */
   split?: Split;
+  /**
+   * Activations to fit on instead of `raw` standardised by its own statistics: e.g. under domain
+   * calibration (METHODS.md §8) the calibrated â, given as `raw` with μ = 0, σ = 1. The split and
+   * the returned statistics still come from `raw` (the plain §2 standardisation the project keeps).
+   */
+  fitOn?: { raw: Mat; stats: ConceptStats };
 }
 
 

@@ -13,7 +13,7 @@ import type { Split } from '../../core/pipeline/types.ts';
 import { getEngine } from '../engine.ts';
 import { fmtPct } from '../format.ts';
 import { boxAt, heldOutFlips } from '../project.ts';
-import { refitActivations } from '../domain.ts';
+import { calibrated, refitActivations } from '../domain.ts';
 import type { StudioState } from '../store.ts';
 import type { Dataset } from '../types.ts';
 
@@ -122,6 +122,8 @@ export const createTuningSlice: StateCreator<StudioState, [], [], TuningSlice> =
           // A dataset that ships its own sets (the demo) keeps its distill / held-out split; so does an
           // HTTP teacher's (answered images only).
           ...(ds.source.kind === 'demo' || ds.httpTeacher ? { split: ds.split } : {}),
+          // Under domain calibration the student sees calibrated â: it is fitted on that too.
+          ...(calibrated(ds) ? { fitOn: refitActivations(ds) } : {}),
         },
         { signal: job.signal, token: job.token, onProgress: job.progress },
       );
