@@ -4,39 +4,15 @@
  * with the check block the studio computed. If README and code drift apart, this fails.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Ensemble, LinearModel, Mat } from '../src/core/types.ts';
 import { mulberry32, randNormal } from '../src/core/math/rng.ts';
 import { buildStudentExport, serializeStudentExport, type StudentExportInput } from '../src/core/schema/build.ts';
 import { parseStudentExport } from '../src/core/schema/parse.ts';
 import { regionCount, type StudentExportV1 } from '../src/core/schema/exportV1.ts';
+import { readmePredictor, readmePredictorSource } from '../tools/fixtures/readmePredictor.ts';
 
-const MARKER = '<!-- reference-predictor -->';
-
-interface Prediction {
-  activations: number[];
-  standardized: number[];
-  logits: number[];
-  prediction: number;
-}
-interface Predictor {
-  predict(doc: unknown, x: ArrayLike<number>): Prediction;
-  check(doc: unknown, tol?: number): { agree: boolean; checked: number; failures: { image: string | number; expected: number; got: number }[] };
-}
-
-/** The ```js block right after the marker (fails loudly if the README lost it). */
-function referencePredictorSource(readme: string): string {
-  const at = readme.indexOf(MARKER);
-  if (at < 0) throw new Error(`README.md has no ${MARKER} marker`);
-  const m = /^\s*```js\n([\s\S]*?)\n```/.exec(readme.slice(at + MARKER.length));
-  if (!m) throw new Error(`no \`\`\`js block right after ${MARKER} in README.md`);
-  return m[1];
-}
-
-const source = referencePredictorSource(readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8'));
-// Plain JavaScript, no imports, no globals beyond the language: a bare Function is enough.
-const reference = new Function(`"use strict";\n${source}\nreturn { predict, check };`)() as Predictor;
+const source = readmePredictorSource();
+const reference = readmePredictor();
 
 const C = 4;
 const M = 6;

@@ -7,8 +7,6 @@
  */
 import { demoOnDisk, loadDemoFromDisk } from '../../tools/demo/demoFromDisk.ts';
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseStudentExport } from '../core/schema/parse.ts';
 import { conceptActivations } from '../core/concepts/activations.ts';
 import { createStudioStore, type StudioStore } from './store.ts';
@@ -19,8 +17,8 @@ import { fromSaved, SAVE_VERSION, toSaved } from './persistence.ts';
 import { exportProjectZip, importProjectZip } from './projectZip.ts';
 import { applyToImages, setEmbedder } from './applyFolder.ts';
 import { DEMO_TRAINING } from './demoProject.ts';
+import { readmePredictor } from '../../tools/fixtures/readmePredictor.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
 const have = demoOnDisk;
 
 async function demoStore(): Promise<StudioStore> {
@@ -35,12 +33,7 @@ async function demoStore(): Promise<StudioStore> {
   return store;
 }
 
-const MARKER = '<!-- reference-predictor -->';
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const block = /^\s*```js\n([\s\S]*?)\n```/.exec(readme.slice(readme.indexOf(MARKER) + MARKER.length))![1];
-const reference = new Function(`"use strict";\n${block}\nreturn { predict, check };`)() as {
-  check(doc: unknown): { agree: boolean; checked: number };
-};
+const reference = readmePredictor();
 
 function fullExport(store: StudioStore) {
   const parsed = parseStudentExport(exportStudentJson(store.getState()));

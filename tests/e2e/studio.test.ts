@@ -15,19 +15,7 @@ import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { parseStudentExport } from '../../src/core/schema/parse.ts';
 import { chromiumAvailable, ROOT, SHOTS, startHarness, type Harness } from '../../tools/e2e/harness.ts';
-
-/** The README's reference predictor (the ```js block after its marker), as tests/readmePredictor.test.ts reads it. */
-function readmePredictor(): {
-  predict(doc: unknown, x: ArrayLike<number>): { logits: number[]; prediction: number };
-  check(doc: unknown): { agree: boolean; checked: number; failures: unknown[] };
-} {
-  const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
-  const MARKER = '<!-- reference-predictor -->';
-  const at = readme.indexOf(MARKER);
-  const m = /^\s*```js\n([\s\S]*?)\n```/.exec(readme.slice(at + MARKER.length));
-  if (at < 0 || !m) throw new Error('README.md lost its reference predictor block');
-  return new Function(`"use strict";\n${m[1]}\nreturn { predict, check };`)();
-}
+import { readmePredictor } from '../../tools/fixtures/readmePredictor.ts';
 
 const VIEWS = ['Project', 'Performance', 'Concepts', 'Images', 'Compare', 'History'];
 let h: Harness;
