@@ -2,7 +2,8 @@
  * First look at a dataset the user drops in, before anything is decoded or embedded: which
  * images, which class each belongs to (folder name, or a labels CSV), and what is wrong.
  */
-export interface ScannedFile { path: string; size: number; }
+/** A picked file; `size` when known (an unknown size is not checked for emptiness here). */
+export interface ScannedFile { path: string; size?: number; }
 
 export interface ImportPreview {
   source: 'folder' | 'zip' | 'files';

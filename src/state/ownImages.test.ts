@@ -52,6 +52,16 @@ const folder = () => [
 afterEach(() => setBuildEmbedder(null));
 
 describe('own images in the store', () => {
+  it('a folder picked without file sizes (as the app picks it) previews; known sizes still name empty files', async () => {
+    const store = setup();
+    const withEmpty = [...folder(), file('pick/a/empty.png', new Uint8Array(0))];
+    await pickFiles(store, withEmpty.map(({ size: _, ...f }) => f as PickedFile), 'folder');
+    // Unknown sizes: the empty file counts as an image here; the decoder refuses it by name at build.
+    expect(store.getState().ui.importPreview).toMatchObject({ images: 22, problems: [] });
+    await pickFiles(store, withEmpty, 'folder');
+    expect(store.getState().ui.importPreview).toMatchObject({ images: 21, problems: ['pick/a/empty.png is empty'] });
+  });
+
   it('preview, build and commit; skipped files listed by name', async () => {
     setBuildEmbedder(() => standIn());
     const store = setup();

@@ -2,10 +2,10 @@ import { BUILT_IN_CORPORA, REGION_CHOICES, buildOwnProject, clearOwnImages, pars
 import { studioStore, useShallow, useStudio } from '../../state/useStudio.ts';
 import { FilePicker } from '../components/FilePicker.tsx';
 
+// No f.size here: its first read stats the disk on this thread, for every file of the folder.
 const picked = (f: File): PickedFile => ({
   name: f.name,
   path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name,
-  size: f.size,
   bytes: async () => new Uint8Array(await f.arrayBuffer()),
   text: () => f.text(),
 });
