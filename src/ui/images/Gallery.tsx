@@ -6,7 +6,7 @@ import { unfamiliarFlags } from '../../state/ood.ts';
 import { badges } from './badges.ts';
 
 const TILE_W = 96;
-const TILE_H = 112;
+const TILE_H = 125;
 const THUMB = 88;
 
 /**
