@@ -1,13 +1,19 @@
 import './zodJitless.ts'; // first: no CSP-violating eval probe from zod
 /** Embed worker entry: CLIP text and image embedding over Comlink (see embedApi.ts). */
 import { expose } from 'comlink';
-import { createEmbedApi, withTransfers } from './embedApi.ts';
+import { createEmbedApi, withTransfers, type PrepSchedule } from './embedApi.ts';
 import { configureBrowserRuntime } from '../ml/browserRuntime.ts';
 import { decodeImage, thumbnail, encodeJpegAsync } from '../data/images/index.ts';
 import { corrupt, type Corruption } from '../data/images/corrupt.ts';
-import { createPrepWorkerClient } from './embedPrepClient.ts';
+import { createPrepWorkerClient, splitPrepare } from './embedPrepClient.ts';
 import { openEmbeddingCache, memoryEmbeddingCache, cacheKey, sha256Hex } from '../data/cache/index.ts';
 
+// One helper worker prepares images while the model runs here; with no core to spare beside the
+// model's threads, a second one joins and both prepare the next batch between model runs.
+const single = createPrepWorkerClient();
+let pair: ReturnType<typeof splitPrepare> | null = null;
+let schedule: PrepSchedule = 'overlap';
+const cores = navigator.hardwareConcurrency || 1;
 const api = withTransfers(
   createEmbedApi({
     decode: (bytes, name) => decodeImage(bytes, name),
@@ -17,9 +23,16 @@ const api = withTransfers(
     cacheKey,
     // The platform's JPEG encoder (OffscreenCanvas), ~100× faster than jpeg-js for thumbnails.
     thumbnail: (img, side) => encodeJpegAsync(thumbnail(img, side)),
-    // Decode + preprocess in a helper worker, overlapping with the model run in this one.
-    prepare: createPrepWorkerClient(),
-    configureRuntime: configureBrowserRuntime,
+    // Decode + preprocess in helper workers (embedApi.ts schedules them around the model runs).
+    prepare: (...a) => (schedule === 'burst' && cores > 1 ? (pair ??= splitPrepare([single, createPrepWorkerClient()])) : single)(...a),
+    configureRuntime: (o) => {
+      // Every core for the model, as the train worker does (onnxruntime's own default is half of
+      // them: 1 thread on a 2-core machine, 40 % fewer images per second there).
+      const threads = o.numThreads ?? (self.crossOriginIsolated ? Math.min(4, cores) : 1);
+      configureBrowserRuntime({ numThreads: threads });
+      schedule = o.prepSchedule ?? (cores > threads ? 'overlap' : 'burst');
+      return schedule;
+    },
     corrupt: (img, spec) => corrupt(img, { ...spec, kind: spec.kind as Corruption }),
   }),
 );

@@ -48,3 +48,44 @@ export function createPrepWorkerClient(spawn: () => Worker = () => new Worker(ne
     });
   };
 }
+
+type Prepare = ReturnType<typeof createPrepWorkerClient>;
+
+/**
+ * One batch split over several prepare workers (contiguous parts, in order), their answers merged
+ * into the answer one worker would have given. Thumbnail-only files all go to the first.
+ */
+export function splitPrepare(parts: Prepare[]): Prepare {
+  return async (files, cfg, ropts, thumbs) => {
+    const n = parts.length;
+    const per = Math.ceil(files.length / n);
+    const chunks = parts.map((_, k) => files.slice(k * per, (k + 1) * per));
+    // Every part makes the thumbnails of its own files; the thumbnail-only files go to the first.
+    const partThumbs = (k: number) => (thumbs ? { side: thumbs.side, only: k === 0 ? thumbs.only : [] } : undefined);
+    const res = await Promise.all(parts.map((p, k) => (chunks[k].length || (k === 0 && thumbs?.only.length) ? p(chunks[k], cfg, ropts, partThumbs(k)) : null)));
+    const got = res.filter((r): r is PreparedBatch => r !== null);
+    const total = got.reduce((a, r) => a + r.pixels.length, 0);
+    const pixels = new Float32Array(total);
+    let o = 0;
+    const ok: number[] = [];
+    const errors: PreparedBatch['errors'] = [];
+    const first = got[0];
+    let dims: PreparedBatch['dims'] = first ? [0, first.dims[1], first.dims[2], first.dims[3]] : [0, 3, 0, 0];
+    const thumbsOut: (Uint8Array | null)[] = [];
+    res.forEach((r, k) => {
+      if (!r) return;
+      pixels.set(r.pixels, o);
+      o += r.pixels.length;
+      for (const i of r.ok) ok.push(i + k * per);
+      for (const e of r.errors) errors.push({ index: e.index + k * per, message: e.message });
+      dims = [dims[0] + r.dims[0], dims[1], dims[2], dims[3]];
+      if (r.thumbs) thumbsOut.push(...r.thumbs);
+    });
+    const out: PreparedBatch = { ok, errors, pixels, dims };
+    if (thumbs) {
+      out.thumbs = thumbsOut;
+      out.onlyThumbs = res[0]?.onlyThumbs;
+    }
+    return out;
+  };
+}

@@ -99,9 +99,9 @@ const bench = {
    * regions, model, cache store) → embeddings back on the main thread, with the main thread
    * watched for long tasks the whole time. Open loads the model and warms up on one batch.
    */
-  async studioOpen(model: string, c: { dtype: 'fp32' | 'q8'; threads: number; batch: number; grid: 1 | 2 | 3; warm: string[] }) {
+  async studioOpen(model: string, c: { dtype: 'fp32' | 'q8'; threads: number; batch: number; grid: 1 | 2 | 3; warm: string[]; prepSchedule?: 'overlap' | 'burst' }) {
     studioClient?.dispose();
-    studioClient = createEmbedClient({ model, localModelPath: '/bench-models/', device: 'wasm', dtype: c.dtype, selfCheck: false, numThreads: c.threads });
+    studioClient = createEmbedClient({ model, localModelPath: '/bench-models/', device: 'wasm', dtype: c.dtype, selfCheck: false, numThreads: c.threads, prepSchedule: c.prepSchedule });
     const status = await studioClient.load();
     await studioClient.embedFiles(await fetchFiles(c.warm), { batchSize: c.batch, grid: c.grid, useCache: false });
     studioOpts = { batchSize: c.batch, grid: c.grid };
