@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { fmtDelta } from '../../state/format.ts';
 import { studio, useStudio } from '../../state/useStudio.ts';
 import { Panel } from '../components/Panel.tsx';
@@ -19,6 +19,9 @@ function iconOf(n: HistoryNode): string {
   return (typeof op === 'string' && ICON[op]) || ICON[n.action] || '•';
 }
 
+/** Width a node's label may take: up to the next node on its row, else to the panel's edge. */
+const labelRoom = (room: number | null, toEdge: number) => Math.max(COL - 14, room != null ? room - 14 : toEdge - 8);
+
 /** The provenance tree, laid out by d3-hierarchy and drawn by React into its own SVG. */
 export function HistoryView() {
   // Follows `settled`, not every drag move: the tree is redrawn when a step is done.
@@ -28,6 +31,17 @@ export function HistoryView() {
   const cmp = useStudio((s) => s.ui.historyCompare);
   const layout = useMemo(() => (session ? layoutTree(session) : { nodes: [], links: [], width: 0, height: 0 }), [session]);
   const scroller = useRef<HTMLDivElement>(null);
+  // The panel's width: a label runs on to the next node to its right, or to the panel's edge.
+  const [boxW, setBoxW] = useState(0);
+  const hasSession = !!session;
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setBoxW(el.clientWidth));
+    ro.observe(el);
+    setBoxW(el.clientWidth);
+    return () => ro.disconnect();
+  }, [hasSession]);
   const head = session?.history.head;
   const headPos = layout.nodes.find((n) => n.id === head);
   useEffect(() => {
@@ -37,12 +51,12 @@ export function HistoryView() {
   }, [headPos?.y, headPos]);
   if (!session) return <Panel id="history" title="History" flush style={{ flex: '45 1 0' }}><p className="empty">No project yet.</p></Panel>;
   const tree = session.history;
+  const svgW = Math.max(layout.width, 200, boxW);
   const shown = sel && tree.nodes[sel] ? sel : head;
   return (
     <Panel id="history" title="History" flush style={{ flex: '45 1 0' }} sub={`${layout.nodes.length} step${layout.nodes.length === 1 ? '' : 's'}`} tools={<UndoRedo />}>
       <div className="tree" ref={scroller} style={{ flex: 1, overflow: 'auto', minHeight: 0 }}>
-        <svg width={Math.max(layout.width, 200)} height={layout.height} role="tree" aria-label="Provenance tree">
-          <defs><clipPath id="hist-clip"><rect x={-10} y={-12} width={COL - 14} height={24} /></clipPath></defs>
+        <svg width={svgW} height={layout.height} role="tree" aria-label="Provenance tree">
           {layout.links.map((l) => (
             <path key={l.to.id} className="link" d={`M${l.from.x},${l.from.y} C${l.from.x},${(l.from.y + l.to.y) / 2} ${l.to.x},${(l.from.y + l.to.y) / 2} ${l.to.x},${l.to.y}`} />
           ))}
@@ -58,10 +72,11 @@ export function HistoryView() {
                 onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); studio().setUi({ historySel: n.id }); } }}
                 style={{ cursor: 'pointer' }}>
                 <title>{n.node.label}</title>
-                <rect className="hit" x={-8} y={-ROW / 2 + 2} width={COL - 6} height={ROW - 4} rx={4} fill="transparent" />
+                <clipPath id={`hist-clip-${n.id}`}><rect x={-10} y={-12} width={labelRoom(n.room, svgW - n.x)} height={24} /></clipPath>
+                <rect className="hit" x={-8} y={-ROW / 2 + 2} width={labelRoom(n.room, svgW - n.x) + 4} height={ROW - 4} rx={4} fill="transparent" />
                 <circle r={5} />
                 {/* The full label is the accessible name; the clip only trims what is drawn. */}
-                <text x={10} y={4} clipPath="url(#hist-clip)">
+                <text x={10} y={4} clipPath={`url(#hist-clip-${n.id})`}>
                   <tspan fill="#8a929e">{iconOf(n.node)} </tspan>
                   {d != null && Math.abs(d) >= 5e-4 && <tspan fill={d > 0 ? 'var(--pos)' : 'var(--neg)'} fontSize={10}>{fmtDelta(d)} </tspan>}
                   {n.node.label}

@@ -4,7 +4,11 @@ import type { HistoryNode } from '../../core/history/types.ts';
 import type { Session } from '../../core/project/index.ts';
 import { nodesInOrder } from '../../state/project.ts';
 
-export interface LaidNode { id: string; x: number; y: number; node: HistoryNode; }
+export interface LaidNode {
+  id: string; x: number; y: number; node: HistoryNode;
+  /** Horizontal distance to the next node on the same row, null for the rightmost (its label may run on). */
+  room: number | null;
+}
 export interface LaidLink { from: LaidNode; to: LaidNode; }
 
 export const ROW = 26;
@@ -29,10 +33,16 @@ export function layoutTree(session: Session): { nodes: LaidNode[]; links: LaidLi
   const nodes: LaidNode[] = [];
   laid.each((d) => {
     if (d.data.id === '__root') return;
-    const n = { id: d.data.id, x: d.x - minX + 12, y: d.y - off + 14, node: t.nodes[d.data.id] };
+    const n: LaidNode = { id: d.data.id, x: d.x - minX + 12, y: d.y - off + 14, node: t.nodes[d.data.id], room: null };
     byId.set(n.id, n);
     nodes.push(n);
   });
+  const byRow = new Map<number, LaidNode[]>();
+  for (const n of nodes) byRow.set(n.y, [...(byRow.get(n.y) ?? []), n]);
+  for (const row of byRow.values()) {
+    row.sort((a, b) => a.x - b.x);
+    row.forEach((n, k) => (n.room = k + 1 < row.length ? row[k + 1].x - n.x : null));
+  }
   const links: LaidLink[] = [];
   for (const n of nodes) {
     const p = n.node.parentId ? byId.get(n.node.parentId) : undefined;
