@@ -1,7 +1,7 @@
 import './zodJitless.ts'; // first: no CSP-violating eval probe from zod
 /** Embed worker entry: CLIP text and image embedding over Comlink (see embedApi.ts). */
 import { expose } from 'comlink';
-import { createEmbedApi, withTransfers, type PrepSchedule } from './embedApi.ts';
+import { createEmbedApi, withTransfers } from './embedApi.ts';
 import { configureBrowserRuntime } from '../ml/browserRuntime.ts';
 import { decodeImage, thumbnail, encodeJpegAsync } from '../data/images/index.ts';
 import { corrupt, type Corruption } from '../data/images/corrupt.ts';
@@ -9,10 +9,9 @@ import { createPrepWorkerClient, splitPrepare } from './embedPrepClient.ts';
 import { openEmbeddingCache, memoryEmbeddingCache, cacheKey, sha256Hex } from '../data/cache/index.ts';
 
 // One helper worker prepares images while the model runs here; with no core to spare beside the
-// model's threads, a second one joins and both prepare the next batch between model runs.
+// model's threads ('burst'), a second one joins and both prepare the next batch between model runs.
 const single = createPrepWorkerClient();
 let pair: ReturnType<typeof splitPrepare> | null = null;
-let schedule: PrepSchedule = 'overlap';
 const cores = navigator.hardwareConcurrency || 1;
 const api = withTransfers(
   createEmbedApi({
@@ -24,14 +23,14 @@ const api = withTransfers(
     // The platform's JPEG encoder (OffscreenCanvas), ~100× faster than jpeg-js for thumbnails.
     thumbnail: (img, side) => encodeJpegAsync(thumbnail(img, side)),
     // Decode + preprocess in helper workers (embedApi.ts schedules them around the model runs).
-    prepare: (...a) => (schedule === 'burst' && cores > 1 ? (pair ??= splitPrepare([single, createPrepWorkerClient()])) : single)(...a),
+    prepare: (files, cfg, ropts, thumbs, schedule) =>
+      (schedule === 'burst' && cores > 1 ? (pair ??= splitPrepare([single, createPrepWorkerClient()])) : single)(files, cfg, ropts, thumbs),
     configureRuntime: (o) => {
       // Every core for the model, as the train worker does (onnxruntime's own default is half of
       // them: 1 thread on a 2-core machine, 40 % fewer images per second there).
       const threads = o.numThreads ?? (self.crossOriginIsolated ? Math.min(4, cores) : 1);
       configureBrowserRuntime({ numThreads: threads });
-      schedule = o.prepSchedule ?? (cores > threads ? 'overlap' : 'burst');
-      return schedule;
+      return o.prepSchedule ?? (cores > threads ? 'overlap' : 'burst');
     },
     corrupt: (img, spec) => corrupt(img, { ...spec, kind: spec.kind as Corruption }),
   }),

@@ -27,10 +27,10 @@ export interface EmbedDeps {
   /** JPEG thumbnail of a decoded image fitting maxSide×maxSide (for the gallery). */
   thumbnail?(img: RgbImage, maxSide: number): Uint8Array | Promise<Uint8Array>;
   /**
-   * Decode + preprocess a batch elsewhere (the browser's helper worker, so it overlaps with the
-   * model); default: inline with `decode`.
+   * Decode + preprocess a batch elsewhere (the browser's helper workers, so it overlaps with the
+   * model, or under 'burst' is shared between two of them); default: inline with `decode`.
    */
-  prepare?(files: EmbedFile[], cfg: PreprocessConfig, ropts: RegionOptions, thumbs?: PrepThumbs): Promise<PreparedBatch>;
+  prepare?(files: EmbedFile[], cfg: PreprocessConfig, ropts: RegionOptions, thumbs: PrepThumbs | undefined, schedule: PrepSchedule): Promise<PreparedBatch>;
   /**
    * Runtime setup before the first model load (the browser's wasm paths and threads); returns the
    * preparation schedule it chose for them.
@@ -209,7 +209,7 @@ export function createEmbedApi(deps: EmbedDeps) {
         // Cache hits go to the prepare step too when thumbnails are wanted (decoded for that only).
         const hitsOnly = side ? l.idx.filter((_, k) => !l.miss.includes(k)) : [];
         const t = side ? { side, only: hitsOnly.map((i) => files[i]) } : undefined;
-        return { ...l, hitsOnly, prepared: l.miss.length > 0 || hitsOnly.length > 0 ? prepare(l.miss.map((k) => files[l.idx[k]]), m.preprocess, ropts, t) : null };
+        return { ...l, hitsOnly, prepared: l.miss.length > 0 || hitsOnly.length > 0 ? prepare(l.miss.map((k) => files[l.idx[k]]), m.preprocess, ropts, t, schedule) : null };
       };
       const quiet = <T>(p: Promise<T> | null) => (p?.catch(() => undefined), p); // rejections surface when awaited
       let cur = files.length > 0 ? dispatch(await lookup(0)) : null;
