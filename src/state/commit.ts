@@ -14,7 +14,7 @@ import { boxAt, heldOutFlips, liveFor, nodeMetrics, plainMetrics, sessionFor, st
 import type { StudioState } from './store.ts';
 import { DEFAULT_SETTINGS, type Dataset } from './types.ts';
 import { fmtDelta, fmtPct } from './format.ts';
-import { rememberLive, rememberLiveCopy, takeLive } from './liveCache.ts';
+import { rememberLive, takeLive } from './liveCache.ts';
 import { datasetAt, recordStep } from './datasetSteps.ts';
 
 type Set = (partial: Partial<StudioState>) => void;
@@ -107,7 +107,7 @@ export function commitAction(set: Set, get: Get, action: StudioAction, scheduleS
       const live = get().live;
       if (!live) return;
       // The drag changes these logits in place: keep a copy, so its undo adopts them.
-      rememberLiveCopy(ds.ahat, live);
+      rememberLive(ds.ahat, live, { copy: true });
       live.beginGesture(action.concept);
       set({ session: beginDrag(get().session!), editing: { cls: action.cls, concept: action.concept } });
       return;

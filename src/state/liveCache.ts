@@ -12,33 +12,22 @@ import type { LinearModel } from '../core/types.ts';
 const KEEP = 3;
 const recent = new WeakMap<Float32Array, LiveLogitsState[]>();
 
-/** Remember a LiveLogits that is being replaced (only if its logits are an exact full computation). */
-export function rememberLive(ahat: Float32Array | null | undefined, live: LiveLogits | null | undefined): void {
-  if (!ahat || !live) return;
-  const st = live.freshState();
-  if (!st) return;
-  const list = (recent.get(ahat) ?? []).filter((x) => x.Z !== st.Z);
-  list.unshift(st);
-  recent.set(ahat, list.slice(0, KEEP));
-}
-
 /**
- * Remember a copy of a LiveLogits' logits that is about to change in place (a slider drag moves
- * its weights): undo of the drag then adopts them instead of recomputing O(N·M·C) on the UI thread
- * (~30 ms at N = 10k, M = 600, C = 5). Copying costs O(N·C), once per drag; only an exact state
- * is kept (after an earlier drag the logits are incremental, and the undo recomputes).
+ * Remember a LiveLogits' logits (only if they are an exact full computation), replacing an entry
+ * of the same model. `copy` when the LiveLogits is about to change in place (a slider drag moves
+ * its weights): undo of the drag then adopts the copy instead of recomputing O(N·M·C) on the UI
+ * thread (~30 ms at N = 10k, M = 600, C = 5); copying costs O(N·C), once per drag. Otherwise (it
+ * is being replaced) its arrays are kept as they are.
  */
-export function rememberLiveCopy(ahat: Float32Array | null | undefined, live: LiveLogits | null | undefined): void {
+export function rememberLive(ahat: Float32Array | null | undefined, live: LiveLogits | null | undefined, opts: { copy?: boolean } = {}): void {
   if (!ahat || !live) return;
   const st = live.freshState();
   if (!st) return;
-  const list = (recent.get(ahat) ?? []).filter((x) => !sameModel(x, st));
-  list.unshift({ ...st, Z: st.Z.slice(), zBest: st.zBest.slice(), pred: st.pred.slice() });
+  const model: LinearModel = { C: st.C, M: st.M, W: st.W, b: st.b };
+  const list = (recent.get(ahat) ?? []).filter((x) => !liveStateFits(x, st.N, model));
+  list.unshift(opts.copy ? { ...st, Z: st.Z.slice(), zBest: st.zBest.slice(), pred: st.pred.slice() } : st);
   recent.set(ahat, list.slice(0, KEEP));
 }
-
-const sameModel = (a: LiveLogitsState, b: LiveLogitsState) =>
-  a.W.length === b.W.length && a.b.length === b.b.length && a.W.every((w, k) => Object.is(w, b.W[k])) && a.b.every((x, k) => Object.is(x, b.b[k]));
 
 /** The remembered logits of exactly this model over this Â, taken out of the cache; null if none. */
 export function takeLive(ahat: Float32Array, N: number, model: LinearModel): { ahat: Float32Array; state: LiveLogitsState } | null {
