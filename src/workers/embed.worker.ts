@@ -6,6 +6,7 @@ import { configureBrowserRuntime } from '../ml/browserRuntime.ts';
 import { decodeImage, thumbnail, encodeJpegAsync } from '../data/images/index.ts';
 import { corrupt, type Corruption } from '../data/images/corrupt.ts';
 import { createPrepWorkerClient, splitPrepare } from './embedPrepClient.ts';
+import { modelThreads } from './modelThreads.ts';
 import { openEmbeddingCache, memoryEmbeddingCache, cacheKey, sha256Hex } from '../data/cache/index.ts';
 
 // One helper worker prepares images while the model runs here; with no core to spare beside the
@@ -26,9 +27,9 @@ const api = withTransfers(
     prepare: (files, cfg, ropts, thumbs, schedule) =>
       (schedule === 'burst' && cores > 1 ? (pair ??= splitPrepare([single, createPrepWorkerClient()])) : single)(files, cfg, ropts, thumbs),
     configureRuntime: (o) => {
-      // Every core for the model, as the train worker does (onnxruntime's own default is half of
-      // them: 1 thread on a 2-core machine, 40 % fewer images per second there).
-      const threads = o.numThreads ?? (self.crossOriginIsolated ? Math.min(4, cores) : 1);
+      // Every core for the model, as in the train worker (onnxruntime's own default of half of them
+      // gave 40 % fewer images per second on 2 cores).
+      const threads = o.numThreads ?? modelThreads();
       configureBrowserRuntime({ numThreads: threads });
       return o.prepSchedule ?? (cores > threads ? 'overlap' : 'burst');
     },

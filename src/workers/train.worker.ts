@@ -6,9 +6,10 @@ import { ortWebKernelFactory } from '../ml/kernels/ortWeb.ts';
 import { createJsKernel } from '../core/student/jsKernel.ts';
 import { cachingKernelFactory } from '../core/student/kernelCache.ts';
 import type { KernelFactory } from '../core/student/kernel.ts';
+import { modelThreads } from './modelThreads.ts';
 
 // onnxruntime-web's GEMM is 3–4× the plain-JS kernel on large data; threads need cross-origin isolation.
-const ort = ortWebKernelFactory({ numThreads: self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1 });
+const ort = ortWebKernelFactory({ numThreads: modelThreads() });
 
 /**
  * Below this many activations (N·M) the JS kernel is faster: onnxruntime costs seconds to start
