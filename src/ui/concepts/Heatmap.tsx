@@ -1,7 +1,8 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useStudio } from '../../state/useStudio.ts';
 import { fmtW } from '../../state/format.ts';
 import { weightColor } from '../components/colors.ts';
+import { useClientSize } from '../components/useClientSize.ts';
 
 const LABEL_W = 84;
 
@@ -37,7 +38,7 @@ export function Heatmap(props: {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const labels = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(600);
+  const width = useClientSize(wrap, { w: 620, h: 0 }).w - 20;
   const [cursor, setCursor] = useState<[number, number] | null>(null);
   const C = classes.length;
   const cw = Math.max(5, Math.min(22, Math.floor((width - LABEL_W - 4) / Math.max(1, order.length))));
@@ -47,15 +48,6 @@ export function Heatmap(props: {
   const top = showCols ? 96 : 4;
   const h = top + C * CELL_H + 2;
   const w = LABEL_W + order.length * cw + 2;
-
-  useLayoutEffect(() => {
-    const el = wrap.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth - 20));
-    ro.observe(el);
-    setWidth(el.clientWidth - 20);
-    return () => ro.disconnect();
-  }, []);
 
   // Two layers: labels change only with order/selection; cells repaint on every slider move.
   useEffect(() => {

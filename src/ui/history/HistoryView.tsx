@@ -1,7 +1,8 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { fmtDelta } from '../../state/format.ts';
 import { studio, useStudio } from '../../state/useStudio.ts';
 import { Panel } from '../components/Panel.tsx';
+import { useClientSize } from '../components/useClientSize.ts';
 import { UndoRedo } from '../Studio.tsx';
 import { COL, layoutTree, ROW } from './layout.ts';
 import type { HistoryNode } from '../../core/history/types.ts';
@@ -32,16 +33,7 @@ export function HistoryView() {
   const layout = useMemo(() => (session ? layoutTree(session) : { nodes: [], links: [], width: 0, height: 0 }), [session]);
   const scroller = useRef<HTMLDivElement>(null);
   // The panel's width: a label runs on to the next node to its right, or to the panel's edge.
-  const [boxW, setBoxW] = useState(0);
-  const hasSession = !!session;
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setBoxW(el.clientWidth));
-    ro.observe(el);
-    setBoxW(el.clientWidth);
-    return () => ro.disconnect();
-  }, [hasSession]);
+  const boxW = useClientSize(scroller, { w: 0, h: 0 }, !!session).w;
   const head = session?.history.head;
   const headPos = layout.nodes.find((n) => n.id === head);
   useEffect(() => {

@@ -1,9 +1,10 @@
-import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useMemo, useRef, useState } from 'react';
 import { studio, useStudio } from '../../state/useStudio.ts';
 import type { Dataset } from '../../state/types.ts';
 import { Thumb } from '../components/Thumb.tsx';
 import { unfamiliarFlags } from '../../state/ood.ts';
 import { badges } from './badges.ts';
+import { useClientSize } from '../components/useClientSize.ts';
 
 const TILE_W = 96;
 const TILE_H = 125;
@@ -22,15 +23,8 @@ export function Gallery(props: { ds: Dataset; items: Int32Array; pred: Int32Arra
   const session = useStudio((s) => s.session);
   const flags = useMemo(() => unfamiliarFlags(ds, session), [ds, session]);
   const el = useRef<HTMLDivElement>(null);
-  const [size, setSize] = useState({ w: 400, h: 300 });
+  const size = useClientSize(el, { w: 400, h: 300 });
   const [scrollTop, setScrollTop] = useState(0);
-  useLayoutEffect(() => {
-    const node = el.current!;
-    const ro = new ResizeObserver(() => setSize({ w: node.clientWidth, h: node.clientHeight }));
-    ro.observe(node);
-    setSize({ w: node.clientWidth, h: node.clientHeight });
-    return () => ro.disconnect();
-  }, []);
   const cols = Math.max(1, Math.floor((size.w - 8) / TILE_W));
   const rowsTotal = Math.ceil(items.length / cols);
   const first = Math.max(0, Math.floor(scrollTop / TILE_H) - 1);
