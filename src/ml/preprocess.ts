@@ -9,6 +9,7 @@
  * (top = (h − crop) // 2) → ×(1/255) in float64 then float32 → (x − mean) / std in float32 → CHW.
  * Parity with PIL is tested on awkward images (src/ml/preprocess.test.ts).
  */
+import { resampleSimd, simdResampleAvailable, type PassCoeffs } from './resampleSimd.ts';
 
 /** An 8-bit RGB image, interleaved (same shape as src/data/images RgbImage; ml may not import data). */
 export interface RgbImage {
@@ -177,11 +178,23 @@ export function resizeCropped(img: RgbImage, width: number, height: number, resa
     }
   }
   const rows = rowEnd - rowMin;
+  const horiz = width !== W0 ? precomputeCoeffs(W0, width, resample) : null;
+  if ((horiz || vert) && (horiz?.int32 ?? true) && (vert?.int32 ?? true) && simdResampleAvailable()) {
+    // The same passes in WebAssembly SIMD (resample.wat): the same bytes, ~3× faster.
+    const hc = horiz && { ksize: horiz.ksize, bounds: horiz.bounds.subarray(left * 2, (left + w) * 2), kk: horiz.kk.subarray(left * horiz.ksize, (left + w) * horiz.ksize) };
+    let vc: PassCoeffs | null = null;
+    if (vert) {
+      const b = vert.bounds.slice(top * 2, (top + h) * 2);
+      for (let i = 0; i < b.length; i += 2) b[i] -= rowMin;
+      vc = { ksize: vert.ksize, bounds: b, kk: vert.kk.subarray(top * vert.ksize, (top + h) * vert.ksize) };
+    }
+    return { width: w, height: h, data: resampleSimd(src, W0, rowMin, rows, left, w, h, hc, vc) };
+  }
   // Horizontal pass (or plain column crop): rows [rowMin, rowEnd) × columns [left, left + w).
   // The intermediate image is scratch when a vertical pass follows (reused between calls).
   const mid = vert ? scratch(w * rows * 3) : new Uint8Array(w * rows * 3);
-  if (width !== W0) {
-    const { ksize, bounds, kk, int32 } = precomputeCoeffs(W0, width, resample);
+  if (horiz) {
+    const { ksize, bounds, kk, int32 } = horiz;
     // Weights as doubles (the sums stay exact integers far below 2^53; V8 does float
     // multiply-adds without int32 overflow checks), and two source rows per pass over the
     // weights: each weight load feeds six multiply-adds.

@@ -1,5 +1,6 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { resizeBicubic, resizeCropped, type RgbImage } from './preprocess.ts';
+import { setSimdResample, simdResampleAvailable } from './resampleSimd.ts';
 
 /**
  * PIL's Resample.c transcribed pixel by pixel (precompute_coeffs, ImagingResampleHorizontal_8bpc,
@@ -46,7 +47,15 @@ function pilResize(img: RgbImage, width: number, height: number, resample: 2 | 3
   return cur;
 }
 
-describe('PIL resampling, optimised passes', () => {
+// Both builds of the passes: WebAssembly SIMD (resample.wat, the default) and the JS loops (its
+// fallback where SIMD is missing).
+describe.each([['WebAssembly SIMD', true], ['JS', false]] as const)('PIL resampling, optimised passes (%s)', (_name, simd) => {
+  beforeAll(() => {
+    setSimdResample(simd);
+    expect(simdResampleAvailable()).toBe(simd); // Node 20 has WebAssembly SIMD: the first case really runs it
+  });
+  afterAll(() => setSimdResample(true));
+
   it('equal a plain transcription of Resample.c (random sizes, both filters, up and down, odd row counts)', () => {
     let s = 99;
     const rnd = (n: number) => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 8) % n; // high bits: an LCG's low bits alternate

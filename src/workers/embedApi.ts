@@ -12,6 +12,7 @@ import { transfer } from 'comlink';
 import { loadClip, type ClipModel, type ClipOptions } from '../ml/clip.ts';
 import { regionCount, type PreprocessConfig, type RegionOptions, type RgbImage } from '../ml/preprocess.ts';
 import { prepareBatch, type PreparedBatch, type PrepThumbs } from './embedPrep.ts';
+import { simdResampleAvailable } from '../ml/resampleSimd.ts';
 import { shiftMethods, type ShiftSpec } from './embedShift.ts';
 
 export interface CacheLike {
@@ -63,6 +64,8 @@ export interface ModelStatus {
   dim: number;
   /** When images are prepared around the model runs (EmbedLoadOptions.prepSchedule). */
   prepSchedule: PrepSchedule;
+  /** Which build of the resize runs here: WebAssembly SIMD, or the JS loops where SIMD is missing. */
+  resampler: 'wasm-simd' | 'js';
 }
 
 export interface EmbedFile {
@@ -149,7 +152,7 @@ export function createEmbedApi(deps: EmbedDeps) {
       const m = await model;
       // On a GPU the model leaves the CPU to preparation: overlap, whatever the core count.
       if (!opts.prepSchedule && m.device === 'webgpu') schedule = 'overlap';
-      return { id: m.id, device: m.device, dtype: m.dtype, reason: m.reason, dim: m.dim, prepSchedule: schedule };
+      return { id: m.id, device: m.device, dtype: m.dtype, reason: m.reason, dim: m.dim, prepSchedule: schedule, resampler: simdResampleAvailable() ? 'wasm-simd' : 'js' };
     },
 
     async embedTexts(texts: string[], templates?: string[]): Promise<Float32Array> {
