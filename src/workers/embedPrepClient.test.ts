@@ -36,4 +36,18 @@ describe('a batch prepared on two workers', () => {
     const bad = [file('not_an_image.jpg'), file('corrupt_truncated.png'), file('not_an_image.jpg')];
     expect(await splitPrepare([inline, inline])(bad, cfg, { grid: 1 })).toEqual(await inline(bad, cfg, { grid: 1 }));
   });
+
+  it('hands files to whichever worker is free: a slowed worker takes fewer, and the answer is unchanged', async () => {
+    const batch = ['gray.png', 'photo420.jpg', 'rgb_odd.png', 'pal8.bmp', 'anim.gif', 'gray.png', 'photo420.jpg', 'rgb_odd.png'].map(file);
+    const taken = [0, 0];
+    const counted = (k: number, delayMs: number) => async (f: PrepFile[], c: PreprocessConfig, r: RegionOptions, t?: PrepThumbs) => {
+      taken[k] += f.length;
+      await new Promise((res) => setTimeout(res, delayMs));
+      return inline(f, c, r, t);
+    };
+    const got = await splitPrepare([counted(0, 60), counted(1, 0)])(batch, cfg, { grid: 1 });
+    expect(got).toEqual(await inline(batch, cfg, { grid: 1 }));
+    expect(taken[0] + taken[1]).toBe(batch.length);
+    expect(taken[1]).toBeGreaterThan(taken[0] + 2); // two fixed halves would give 4 and 4
+  });
 });
