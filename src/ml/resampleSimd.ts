@@ -3,7 +3,7 @@
  * arithmetic as the JS loops in preprocess.ts, so the same bytes, in about a third of the time.
  * Where WebAssembly SIMD is missing (or a caller turns it off) preprocess.ts keeps its JS loops.
  */
-import { RESAMPLE_WASM_BASE64 } from './resampleWasm.ts';
+import { compiledModule } from './resampleWasm.ts';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -18,30 +18,15 @@ export interface PassCoeffs {
   kk: Int32Array;
 }
 
-let module: WebAssembly.Module | null | undefined;
 let shared: Exports | null = null;
 let enabled = true;
 /** Memory kept between calls up to this size; a bigger image gets an instance of its own. */
 const KEEP_BYTES = 32 << 20;
 const PAGE = 65536;
 
-function compile(): WebAssembly.Module | null {
-  if (module !== undefined) return module;
-  try {
-    const bin = atob(RESAMPLE_WASM_BASE64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    // Small (under 1 kB), so synchronous compilation is allowed even on a page's main thread.
-    module = new WebAssembly.Module(bytes);
-  } catch {
-    module = null; // no WebAssembly, or no SIMD: preprocess.ts uses its JS loops
-  }
-  return module;
-}
-
 /** Whether the SIMD passes are in use (WebAssembly SIMD present and not turned off). */
 export function simdResampleAvailable(): boolean {
-  return enabled && compile() !== null;
+  return enabled && compiledModule() !== null;
 }
 
 /** Turns the SIMD passes off or on (tests and benchmarks compare both paths). */
@@ -50,7 +35,7 @@ export function setSimdResample(on: boolean): void {
 }
 
 function instanceFor(bytes: number): Exports {
-  const make = () => new WebAssembly.Instance(module!).exports as unknown as Exports;
+  const make = () => new WebAssembly.Instance(compiledModule()!).exports as unknown as Exports;
   const inst = bytes > KEEP_BYTES ? make() : (shared ??= make());
   const have = inst.memory.buffer.byteLength;
   if (have < bytes) inst.memory.grow(Math.ceil((bytes - have) / PAGE));

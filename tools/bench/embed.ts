@@ -114,9 +114,9 @@ export interface Overhead {
   grid: number;
   imageSize: string;
   images: number;
-  /** The studio's preparation schedule and resize build (ModelStatus). */
+  /** The studio's preparation schedule and where its IDCT and resize run (ModelStatus). */
   prepSchedule: string;
-  resampler: string;
+  cpuKernels: { idct: string; resize: string } | null;
   /** Per round, images/s. */
   bare: number[];
   studio: number[];
@@ -138,7 +138,7 @@ export interface Overhead {
 type BenchPage = {
   bareOpen(r: object): Promise<{ threads: number }>;
   bareRun(images: number): Promise<{ imagesPerSecond: number; threads: number; longTasks: number; maxLongTaskMs: number; maxTimerGapMs: number }>;
-  studioOpen(model: string, c: object): Promise<{ dtype: string; prepSchedule: string; resampler: string }>;
+  studioOpen(model: string, c: object): Promise<{ dtype: string; prepSchedule: string; cpuKernels: { idct: string; resize: string } }>;
   studioRun(urls: string[], salt: number): Promise<{ imagesPerSecond: number; images: number; cached: number; longTasks: number; maxLongTaskMs: number; maxTimerGapMs: number }>;
   close(): void;
   trace(): string[];
@@ -154,7 +154,7 @@ async function benchOverhead(page: import('playwright-core').Page, photos: strin
   const [warm, timed] = [photos.slice(0, OV.batch), photos.slice(OV.batch, OV.batch + OV.images)]; // warm-up: one full batch
   const R = OV.grid === 1 ? 1 : 1 + OV.grid * OV.grid;
   const res: Overhead = {
-    dtype: OV.dtype, threads, batch: OV.batch, grid: OV.grid, imageSize: OV.size.join('×'), images: timed.length, prepSchedule: '', resampler: '',
+    dtype: OV.dtype, threads, batch: OV.batch, grid: OV.grid, imageSize: OV.size.join('×'), images: timed.length, prepSchedule: '', cpuKernels: null,
     bare: [], studio: [], bareImagesPerSecond: 0, studioImagesPerSecond: 0, ratio: 0, maxMainThreadTaskMs: 0, longTasks: 0, maxTimerGapMs: 0,
     control: { maxMainThreadTaskMs: 0, longTasks: 0, maxTimerGapMs: 0 },
   };
@@ -167,7 +167,7 @@ async function benchOverhead(page: import('playwright-core').Page, photos: strin
     const status = await bench((b, c) => b.studioOpen((c as { id: string }).id, c as object), { id: MODEL_ID, dtype: OV.dtype, threads, batch: OV.batch, grid: OV.grid, warm, prepSchedule: OV.prep });
     if (status.dtype !== OV.dtype) throw new Error(`studio loaded ${status.dtype}, not ${OV.dtype}`);
     res.prepSchedule = status.prepSchedule;
-    res.resampler = status.resampler;
+    res.cpuKernels = status.cpuKernels;
     // One untimed turn of each first: the first timed bare round used to run ~15 % slow (the
     // session's first full-size runs), which flattered the studio's ratio.
     await bench((b, n) => b.bareRun(n as number), timed.length * R);
@@ -279,7 +279,7 @@ async function main() {
     const o = overhead;
     console.log(`\nStudio overhead: ViT-B/32 image tower (random weights), WASM ${o.dtype}, ${o.threads} threads, batch ${o.batch}, grid ${o.grid}, ${o.images} JPEGs of ${o.imageSize}`);
     console.log(`  (a) bare onnxruntime-web session.run loop, ready tensors, worker: ${o.bareImagesPerSecond.toFixed(2)} images/s`);
-    console.log(`  (b) studio embed worker, encoded files end to end:             ${o.studioImagesPerSecond.toFixed(2)} images/s (preparation '${o.prepSchedule}', resize ${o.resampler})`);
+    console.log(`  (b) studio embed worker, encoded files end to end:             ${o.studioImagesPerSecond.toFixed(2)} images/s (preparation '${o.prepSchedule}', IDCT ${o.cpuKernels?.idct}, resize ${o.cpuKernels?.resize})`);
     console.log(`  ratio (b)/(a): ${(100 * o.ratio).toFixed(1)} % (target ≥ 90 %)`);
     console.log(`  main thread during (b): longest task ${o.longTasks ? `${o.maxMainThreadTaskMs.toFixed(0)} ms (${o.longTasks} long tasks)` : 'under 50 ms (no long task)'}; largest timer gap ${o.maxTimerGapMs.toFixed(1)} ms (target: no task > 50 ms)`);
     console.log(`  control, main thread idle during (a): longest task ${o.control.longTasks ? `${o.control.maxMainThreadTaskMs.toFixed(0)} ms (${o.control.longTasks} long tasks)` : 'under 50 ms (no long task)'}; largest timer gap ${o.control.maxTimerGapMs.toFixed(1)} ms`);

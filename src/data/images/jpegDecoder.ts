@@ -11,10 +11,13 @@
  * local variables and 9-bit lookahead tables that also resolve short AC codes together with
  * their value bits; progressive scans keep coefficients (Int16, as libjpeg's JCOEF) and run the
  * IDCT at the end. Colour conversion reads the planes row by row (no full-size copies).
+ * Where WebAssembly SIMD exists, the int32 IDCT of a block with AC terms runs in jpegIdct.wat
+ * (same bytes), on coefficients and planes kept in that module's memory.
  */
 import type { RgbImage } from './types.ts';
 import { toRgb, type PlaneInfo } from './jpegColor.ts';
-import { idctBlock } from './jpegIdct.ts';
+import { idctBlock, INT_SAFE_SUM } from './jpegIdct.ts';
+import { idctWasm, PLANES_AT, type IdctWasm } from './jpegIdctSimd.ts';
 
 export class UnsupportedJpeg extends Error {}
 
@@ -215,11 +218,20 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
  * The component planes live only during one (synchronous) decode: for ordinary photos one
  * buffer is kept and reused, which spares the allocation and the first-touch page faults of
  * ~1.5 MB per 800×600 photo; bigger images get their own memory, released after the decode.
+ * With the SIMD IDCT, that one buffer is its module's memory (from byte 2048), where the block
+ * scratch lives too; bigger images then use the JS IDCT.
  */
 const POOL_MAX = 16 << 20;
 let pool = new Uint8ClampedArray(0);
 
 function planeMemory(size: number): Uint8ClampedArray {
+  const w = size <= POOL_MAX ? idctWasm(PLANES_AT + size) : null;
+  S.wasm = w;
+  if (w) {
+    // After the memory grew, older views of it are detached: the block scratch is made anew.
+    if (S.blk.buffer !== w.memory.buffer) S.blk = new Int32Array(w.memory.buffer, 0, 64);
+    return new Uint8ClampedArray(w.memory.buffer, PLANES_AT, size);
+  }
   if (size > POOL_MAX) return new Uint8ClampedArray(size);
   if (pool.length < size) pool = new Uint8ClampedArray(size);
   return pool;
@@ -229,9 +241,18 @@ interface ScanParams {
   ss: number; se: number; ah: number; al: number; restartInterval: number; mcusX: number; mcusY: number;
 }
 
-/** Scratch for one block: dequantised coefficients (natural order), IDCT workspace. */
-const blk = new Int32Array(64);
+/**
+ * Scratch for one block: dequantised coefficients (natural order) — in the SIMD IDCT's memory
+ * when this decode uses it (`wasm`) — and the JS IDCT's workspace.
+ */
+const S: { blk: Int32Array; wasm: IdctWasm | null } = { blk: new Int32Array(64), wasm: null };
 const ws = new Int32Array(64);
+
+/** One block's IDCT into its plane: the SIMD module where the block and plane are in its memory. */
+function inverse(wasm: IdctWasm | null, blk: Int32Array, sum: number, dcOnly: boolean, plane: Uint8ClampedArray, o: number, stride: number, low4: boolean): void {
+  if (wasm !== null && !dcOnly && sum <= INT_SAFE_SUM) wasm.idct(plane.byteOffset + o, stride);
+  else idctBlock(blk, sum, dcOnly, plane, o, stride, ws, low4);
+}
 const written = new Int32Array(64);
 
 /** Bad data after a valid header: a Huffman code no table has. */
@@ -246,6 +267,7 @@ const badCode = () => new Error('bad Huffman code');
 function decodeBaselineScan(d: Uint8Array, start: number, sc: Component[], s: ScanParams): number {
   let buf = 0, cnt = 0, pos = start;
   const n = d.length;
+  const blk = S.blk, wasm = S.wasm;
   blk.fill(0); // shared scratch: a progressive IDCT or a decode that threw may have left values
   // Block order: interleaved scans go MCU by MCU; a one-component scan goes block by block.
   const single = sc.length === 1;
@@ -403,7 +425,7 @@ function decodeBaselineScan(d: Uint8Array, start: number, sc: Component[], s: Sc
           sum += cv < 0 ? -cv : cv;
         }
         // Padding blocks of the MCU grid lie outside the image: decoded, never shown.
-        if (row < c.hBlocks && col < c.wBlocks) idctBlock(blk, sum, nw === 0, c.plane, row * 8 * stride + col * 8, stride, ws, (where & 36) === 0);
+        if (row < c.hBlocks && col < c.wBlocks) inverse(wasm, blk, sum, nw === 0, c.plane, row * 8 * stride + col * 8, stride, (where & 36) === 0);
         for (let i = 0; i < nw; i++) blk[written[i]] = 0;
       }
     }
@@ -417,6 +439,7 @@ function idctProgressive(c: Component, q: Int32Array): void {
   const stride = c.bpl * 8;
   const k = c.coefs;
   const nz = c.nz;
+  const blk = S.blk, wasm = S.wasm;
   blk.fill(0); // shared scratch: a decode that threw may have left values
   for (let row = 0; row < c.hBlocks; row++) {
     for (let col = 0; col < c.wBlocks; col++) {
@@ -437,7 +460,7 @@ function idctProgressive(c: Component, q: Int32Array): void {
           where |= i;
         }
       }
-      idctBlock(blk, sum, ac === 0, c.plane, row * 8 * stride + col * 8, stride, ws, (where & 36) === 0);
+      inverse(wasm, blk, sum, ac === 0, c.plane, row * 8 * stride + col * 8, stride, (where & 36) === 0);
       for (let j = 0; j < n; j++) blk[ZIGZAG[j]] = 0;
     }
   }

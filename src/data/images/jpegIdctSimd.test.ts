@@ -1,0 +1,104 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import jpeg from 'jpeg-js';
+import { idctBlock, INT_SAFE_SUM } from './jpegIdct.ts';
+import { idctWasm, PLANES_AT, setSimdIdct, simdIdctAvailable } from './jpegIdctSimd.ts';
+import { decodeJpegExact } from './jpegDecoder.ts';
+
+function rng(seed: number) {
+  let s = seed;
+  return (n: number) => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 8) % n;
+}
+
+/** The block through the SIMD module, written at stride 11 into a plane of sentinel bytes. */
+function simd(c: Int32Array): Uint8Array {
+  const w = idctWasm(PLANES_AT + 8 * 11 + 16)!;
+  new Int32Array(w.memory.buffer, 0, 64).set(c);
+  const plane = new Uint8Array(w.memory.buffer, PLANES_AT, 8 * 11 + 16).fill(77);
+  w.idct(PLANES_AT + 3, 11);
+  return plane.slice();
+}
+
+/** The same through the JS int32 path (the float64 path where Σ|c| passes its bound). */
+function js(c: Int32Array): Uint8Array {
+  const out = new Uint8ClampedArray(8 * 11 + 16).fill(77);
+  idctBlock(c, c.reduce((a, v) => a + Math.abs(v), 0), false, out, 3, 11, new Int32Array(64));
+  return new Uint8Array(out.buffer);
+}
+
+function photo(W: number, H: number, seed: number): Uint8Array {
+  const rnd = rng(seed);
+  const rgba = new Uint8Array(W * H * 4);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const o = (y * W + x) * 4;
+    rgba[o] = (x * 3 + rnd(40)) & 255;
+    rgba[o + 1] = (y * 2 + rnd(40)) & 255;
+    rgba[o + 2] = ((x ^ y) + rnd(60)) & 255;
+    rgba[o + 3] = 255;
+  }
+  return new Uint8Array(jpeg.encode({ width: W, height: H, data: rgba }, 90).data);
+}
+
+function decodeBoth(bytes: Uint8Array) {
+  setSimdIdct(true);
+  const a = decodeJpegExact(bytes);
+  setSimdIdct(false);
+  const b = decodeJpegExact(bytes);
+  setSimdIdct(true);
+  return { a, b };
+}
+
+describe('jpegIdct.wat (WebAssembly SIMD islow IDCT)', () => {
+  afterEach(() => setSimdIdct(true));
+
+  it('is in use in Node 20, and can be turned off', () => {
+    expect(simdIdctAvailable()).toBe(true);
+    setSimdIdct(false);
+    expect(simdIdctAvailable()).toBe(false);
+    expect(idctWasm()).toBeNull();
+  });
+
+  it('gives the JS IDCT\'s bytes on random blocks up to the int32 bound, writing only its 8×8 samples', () => {
+    const rnd = rng(11);
+    for (let t = 0; t < 3000; t++) {
+      const c = new Int32Array(64);
+      const kind = t % 4; // sparse, dense, top-left 4×4 only, scaled up to the bound
+      const n = kind === 0 ? 1 + rnd(4) : kind === 1 ? 64 : 1 + rnd(20);
+      for (let i = 0; i < n; i++) c[kind === 2 ? rnd(4) * 8 + rnd(4) : rnd(64)] = rnd(2001) - 1000;
+      let sum = c.reduce((a, v) => a + Math.abs(v), 0);
+      if (kind === 3 && sum > 0) {
+        const k = Math.floor(INT_SAFE_SUM / sum);
+        for (let i = 0; i < 64; i++) c[i] *= k;
+        sum *= k;
+      }
+      if (sum > INT_SAFE_SUM) continue;
+      const got = simd(c);
+      expect(got, `block ${t}`).toEqual(js(c));
+      // Outside rows of 8 at 3, 14, … 80 the sentinel stays.
+      for (let i = 0; i < got.length; i++) if (!(i >= 3 && (i - 3) % 11 < 8 && (i - 3) / 11 < 8)) expect(got[i]).toBe(77);
+    }
+  });
+
+  it('clamps like the range limit: saturated blocks come out 0 and 255', () => {
+    const dark = new Int32Array(64);
+    dark[0] = -2000; // far below black
+    dark[1] = 50;
+    const bright = new Int32Array(64);
+    bright[0] = 2000;
+    bright[9] = -40;
+    expect(simd(dark)).toEqual(js(dark));
+    expect(simd(bright)).toEqual(js(bright));
+    expect(simd(dark).filter((v) => v === 0).length).toBe(64);
+    expect(simd(bright).filter((v) => v === 255).length).toBe(64);
+  });
+
+  it('decodes whole files as the JS IDCT does: after the memory grows, and for planes too big to keep', () => {
+    const small = photo(67, 45, 1);
+    const grows = photo(1800, 1400, 2); // ~7.6 MB of planes: the module's memory grows
+    const huge = photo(2600, 2400, 3); // ~18.7 MB: above what is kept, so the JS IDCT runs
+    for (const bytes of [small, grows, small, huge, small]) {
+      const { a, b } = decodeBoth(bytes);
+      expect(a.width).toBe(b.width);
+      expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
+    }
+  });
+});
