@@ -13,7 +13,7 @@ import { loadClip, type ClipModel, type ClipOptions } from '../ml/clip.ts';
 import { regionCount, type PreprocessConfig, type RegionOptions, type RgbImage } from '../ml/preprocess.ts';
 import { prepareBatch, type PreparedBatch, type PrepThumbs } from './embedPrep.ts';
 import { simdResampleAvailable } from '../ml/resampleSimd.ts';
-import { simdIdctAvailable } from '../data/images/jpegIdctSimd.ts';
+import { simdJpegAvailable } from '../data/images/jpegSimd.ts';
 import { shiftMethods, type ShiftSpec } from './embedShift.ts';
 
 export interface CacheLike {
@@ -66,10 +66,10 @@ export interface ModelStatus {
   /** When images are prepared around the model runs (EmbedLoadOptions.prepSchedule). */
   prepSchedule: PrepSchedule;
   /**
-   * Where the JPEG IDCT and the resize run: WebAssembly SIMD ('wasm-simd', same bytes, faster),
-   * or their JS loops where SIMD is missing.
+   * Where the JPEG decoder's IDCT and colour conversion, and the resize, run: WebAssembly SIMD
+   * ('wasm-simd': same bytes, faster), or their JS loops where SIMD is missing.
    */
-  cpuKernels: { idct: 'wasm-simd' | 'js'; resize: 'wasm-simd' | 'js' };
+  cpuKernels: { jpeg: 'wasm-simd' | 'js'; resize: 'wasm-simd' | 'js' };
 }
 
 export interface EmbedFile {
@@ -155,7 +155,7 @@ export function createEmbedApi(deps: EmbedDeps) {
       }
       const m = await model;
       const kind = (simd: boolean) => (simd ? 'wasm-simd' : 'js') as 'wasm-simd' | 'js';
-      const cpuKernels = { idct: kind(simdIdctAvailable()), resize: kind(simdResampleAvailable()) };
+      const cpuKernels = { jpeg: kind(simdJpegAvailable()), resize: kind(simdResampleAvailable()) };
       // On a GPU the model leaves the CPU to preparation: overlap, whatever the core count.
       if (!opts.prepSchedule && m.device === 'webgpu') schedule = 'overlap';
       return { id: m.id, device: m.device, dtype: m.dtype, reason: m.reason, dim: m.dim, prepSchedule: schedule, cpuKernels };

@@ -81,8 +81,8 @@ describe.skipIf(!existsSync(CHROMIUM))('embed worker in Chromium', () => {
 
   it('WASM worker matches Node for texts (template ensemble) and images with regions', async () => {
     const status = await page.evaluate(() => embedTest.open('wasm', 'wasm'));
-    // The IDCT's and the resize's WebAssembly SIMD builds compiled in the worker (the CSP allows it).
-    expect(status).toMatchObject({ device: 'wasm', dtype: 'q8', dim: 16, cpuKernels: { idct: 'wasm-simd', resize: 'wasm-simd' } });
+    // The JPEG decoder's and the resize's WebAssembly SIMD builds compiled in the worker (the CSP allows it).
+    expect(status).toMatchObject({ device: 'wasm', dtype: 'q8', dim: 16, cpuKernels: { jpeg: 'wasm-simd', resize: 'wasm-simd' } });
     const texts = await page.evaluate(([t, tpl]) => embedTest.texts('wasm', t, tpl), [TEXTS, TEMPLATES] as const);
     expect(maxAbsDiff(texts, node.texts)).toBeLessThan(1e-5);
     const r = await page.evaluate((names) => embedTest.images('wasm', names, { grid: 2, useCache: false }), IMAGES);

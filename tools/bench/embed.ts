@@ -116,7 +116,7 @@ export interface Overhead {
   images: number;
   /** The studio's preparation schedule and where its IDCT and resize run (ModelStatus). */
   prepSchedule: string;
-  cpuKernels: { idct: string; resize: string } | null;
+  cpuKernels: { jpeg: string; resize: string } | null;
   /** Per round, images/s. */
   bare: number[];
   studio: number[];
@@ -138,7 +138,7 @@ export interface Overhead {
 type BenchPage = {
   bareOpen(r: object): Promise<{ threads: number }>;
   bareRun(images: number): Promise<{ imagesPerSecond: number; threads: number; longTasks: number; maxLongTaskMs: number; maxTimerGapMs: number }>;
-  studioOpen(model: string, c: object): Promise<{ dtype: string; prepSchedule: string; cpuKernels: { idct: string; resize: string } }>;
+  studioOpen(model: string, c: object): Promise<{ dtype: string; prepSchedule: string; cpuKernels: { jpeg: string; resize: string } }>;
   studioRun(urls: string[], salt: number): Promise<{ imagesPerSecond: number; images: number; cached: number; longTasks: number; maxLongTaskMs: number; maxTimerGapMs: number }>;
   close(): void;
   trace(): string[];
@@ -279,7 +279,7 @@ async function main() {
     const o = overhead;
     console.log(`\nStudio overhead: ViT-B/32 image tower (random weights), WASM ${o.dtype}, ${o.threads} threads, batch ${o.batch}, grid ${o.grid}, ${o.images} JPEGs of ${o.imageSize}`);
     console.log(`  (a) bare onnxruntime-web session.run loop, ready tensors, worker: ${o.bareImagesPerSecond.toFixed(2)} images/s`);
-    console.log(`  (b) studio embed worker, encoded files end to end:             ${o.studioImagesPerSecond.toFixed(2)} images/s (preparation '${o.prepSchedule}', IDCT ${o.cpuKernels?.idct}, resize ${o.cpuKernels?.resize})`);
+    console.log(`  (b) studio embed worker, encoded files end to end:             ${o.studioImagesPerSecond.toFixed(2)} images/s (preparation '${o.prepSchedule}', JPEG ${o.cpuKernels?.jpeg}, resize ${o.cpuKernels?.resize})`);
     console.log(`  ratio (b)/(a): ${(100 * o.ratio).toFixed(1)} % (target ≥ 90 %)`);
     console.log(`  main thread during (b): longest task ${o.longTasks ? `${o.maxMainThreadTaskMs.toFixed(0)} ms (${o.longTasks} long tasks)` : 'under 50 ms (no long task)'}; largest timer gap ${o.maxTimerGapMs.toFixed(1)} ms (target: no task > 50 ms)`);
     console.log(`  control, main thread idle during (a): longest task ${o.control.longTasks ? `${o.control.maxMainThreadTaskMs.toFixed(0)} ms (${o.control.longTasks} long tasks)` : 'under 50 ms (no long task)'}; largest timer gap ${o.control.maxTimerGapMs.toFixed(1)} ms`);

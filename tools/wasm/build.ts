@@ -4,7 +4,7 @@
  * of the source they came from — so one file works in Node, workers and the Vite bundle alike,
  * and a test notices a .wat edited without rebuilding:
  *   src/ml/resample.wat          → src/ml/resampleWasm.ts          (PIL's resize passes)
- *   src/data/images/jpegIdct.wat → src/data/images/jpegIdctWasm.ts (libjpeg's islow IDCT)
+ *   src/data/images/jpegSimd.wat → src/data/images/jpegSimdWasm.ts (libjpeg's IDCT, colour)
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,7 +15,7 @@ import { basename, join, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '../..');
 export const WASM_SOURCES = [
   { wat: 'src/ml/resample.wat', ts: 'src/ml/resampleWasm.ts' },
-  { wat: 'src/data/images/jpegIdct.wat', ts: 'src/data/images/jpegIdctWasm.ts' },
+  { wat: 'src/data/images/jpegSimd.wat', ts: 'src/data/images/jpegSimdWasm.ts' },
 ];
 
 /** sha256 of a .wat file, as recorded in its generated module. */

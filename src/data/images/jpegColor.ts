@@ -51,14 +51,25 @@ function rowSource(c: PlaneInfo, W: number, H: number, maxH: number, maxV: numbe
   return { data: line, offset: (y) => (upsampleRow(c.plane, stride, w, h, sx, sy, W, y, line), 0) };
 }
 
+/**
+ * The two layouts of nearly every photo, converted in one pass (here, and in jpegSimd.wat):
+ * YCbCr 4:4:4 ('h1v1') and 4:2:0 with fancy upsampling ('h2v2'); null for any other.
+ */
+export function fusedLayout(comps: PlaneInfo[], W: number, maxH: number, maxV: number, ycc: boolean): 'h1v1' | 'h2v2' | null {
+  if (!ycc) return null;
+  if (isH2v2(comps, W, maxH, maxV)) return 'h2v2';
+  return comps.every((c) => c.h === maxH && c.v === maxV) ? 'h1v1' : null;
+}
+
 export function toRgb(comps: PlaneInfo[], W: number, H: number, maxH: number, maxV: number, ycc: boolean): RgbImage {
   const out = new Uint8Array(W * H * 3);
   const o8 = new Uint8ClampedArray(out.buffer); // stores clamp to 0..255
-  if (ycc && isH2v2(comps, W, maxH, maxV)) {
+  const fast = fusedLayout(comps, W, maxH, maxV, ycc);
+  if (fast === 'h2v2') {
     h2v2Rgb(comps, W, H, out);
     return { width: W, height: H, data: out };
   }
-  if (ycc && comps.every((c) => c.h === maxH && c.v === maxV)) {
+  if (fast === 'h1v1') {
     h1v1Rgb(comps, W, H, out);
     return { width: W, height: H, data: out };
   }

@@ -11,13 +11,14 @@
  * local variables and 9-bit lookahead tables that also resolve short AC codes together with
  * their value bits; progressive scans keep coefficients (Int16, as libjpeg's JCOEF) and run the
  * IDCT at the end. Colour conversion reads the planes row by row (no full-size copies).
- * Where WebAssembly SIMD exists, the int32 IDCT of a block with AC terms runs in jpegIdct.wat
- * (same bytes), on coefficients and planes kept in that module's memory.
+ * Where WebAssembly SIMD exists, the int32 IDCT of a block with AC terms and the colour conversion
+ * of 4:4:4 and 4:2:0 run in jpegSimd.wat (same bytes), on coefficients and planes kept in that
+ * module's memory.
  */
 import type { RgbImage } from './types.ts';
-import { toRgb, type PlaneInfo } from './jpegColor.ts';
+import { fusedLayout, toRgb, type PlaneInfo } from './jpegColor.ts';
 import { idctBlock, INT_SAFE_SUM } from './jpegIdct.ts';
-import { idctWasm, PLANES_AT, type IdctWasm } from './jpegIdctSimd.ts';
+import { jpegWasm, memoryFor, PLANES_AT, rgbSimd, type JpegWasm } from './jpegSimd.ts';
 
 export class UnsupportedJpeg extends Error {}
 
@@ -112,6 +113,7 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
   let comps: Component[] = [];
   let W = 0, H = 0, maxH = 1, maxV = 1, mcusX = 0, mcusY = 0, restartInterval = 0, progressive = false;
   let jfif = false;
+  let planesSize = 0;
   let adobe: number | null = null;
   let p = 2;
   if (v.getUint16(0) !== 0xffd8) throw new Error('missing JPEG start marker');
@@ -170,7 +172,8 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
         c.nz = new Uint8Array(progressive ? c.bpl * c.bpc : 0);
         total += c.bpl * 8 * c.bpc * 8;
       }
-      const planes = planeMemory(total);
+      const planes = planeMemory(total, W, H);
+      planesSize = total;
       for (let i = 0, at = 0; i < n; i++) {
         const c = comps[i];
         const size = c.bpl * 8 * c.bpc * 8;
@@ -211,6 +214,8 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
   }
   // jdapimin.c default_decompress_parms: JFIF → YCbCr; Adobe transform 0 → RGB; ids 'R','G','B' → RGB.
   const ycc = comps.length === 3 && (jfif || (adobe !== null ? adobe !== 0 : !(comps[0].id === 82 && comps[1].id === 71 && comps[2].id === 66)));
+  const fused = fusedLayout(comps, W, maxH, maxV, ycc);
+  if (S.wasm && fused) return rgbSimd(S.wasm, fused, comps, W, H, planesSize);
   return toRgb(comps, W, H, maxH, maxV, ycc);
 }
 
@@ -218,14 +223,14 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
  * The component planes live only during one (synchronous) decode: for ordinary photos one
  * buffer is kept and reused, which spares the allocation and the first-touch page faults of
  * ~1.5 MB per 800×600 photo; bigger images get their own memory, released after the decode.
- * With the SIMD IDCT, that one buffer is its module's memory (from byte 2048), where the block
- * scratch lives too; bigger images then use the JS IDCT.
+ * With the SIMD module, that one buffer is its memory (from byte 2048), where the block scratch
+ * and the RGB output live too; bigger images then use the JS IDCT and colour conversion.
  */
 const POOL_MAX = 16 << 20;
 let pool = new Uint8ClampedArray(0);
 
-function planeMemory(size: number): Uint8ClampedArray {
-  const w = size <= POOL_MAX ? idctWasm(PLANES_AT + size) : null;
+function planeMemory(size: number, W: number, H: number): Uint8ClampedArray {
+  const w = size <= POOL_MAX ? jpegWasm(memoryFor(size, W, H)) : null;
   S.wasm = w;
   if (w) {
     // After the memory grew, older views of it are detached: the block scratch is made anew.
@@ -245,11 +250,11 @@ interface ScanParams {
  * Scratch for one block: dequantised coefficients (natural order) — in the SIMD IDCT's memory
  * when this decode uses it (`wasm`) — and the JS IDCT's workspace.
  */
-const S: { blk: Int32Array; wasm: IdctWasm | null } = { blk: new Int32Array(64), wasm: null };
+const S: { blk: Int32Array; wasm: JpegWasm | null } = { blk: new Int32Array(64), wasm: null };
 const ws = new Int32Array(64);
 
 /** One block's IDCT into its plane: the SIMD module where the block and plane are in its memory. */
-function inverse(wasm: IdctWasm | null, blk: Int32Array, sum: number, dcOnly: boolean, plane: Uint8ClampedArray, o: number, stride: number, low4: boolean): void {
+function inverse(wasm: JpegWasm | null, blk: Int32Array, sum: number, dcOnly: boolean, plane: Uint8ClampedArray, o: number, stride: number, low4: boolean): void {
   if (wasm !== null && !dcOnly && sum <= INT_SAFE_SUM) wasm.idct(plane.byteOffset + o, stride);
   else idctBlock(blk, sum, dcOnly, plane, o, stride, ws, low4);
 }

@@ -1,7 +1,8 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import jpeg from 'jpeg-js';
+import sharp from 'sharp';
 import { idctBlock, INT_SAFE_SUM } from './jpegIdct.ts';
-import { idctWasm, PLANES_AT, setSimdIdct, simdIdctAvailable } from './jpegIdctSimd.ts';
+import { jpegWasm, PLANES_AT, setSimdJpeg, simdJpegAvailable } from './jpegSimd.ts';
 import { decodeJpegExact } from './jpegDecoder.ts';
 
 function rng(seed: number) {
@@ -11,7 +12,7 @@ function rng(seed: number) {
 
 /** The block through the SIMD module, written at stride 11 into a plane of sentinel bytes. */
 function simd(c: Int32Array): Uint8Array {
-  const w = idctWasm(PLANES_AT + 8 * 11 + 16)!;
+  const w = jpegWasm(PLANES_AT + 8 * 11 + 16)!;
   new Int32Array(w.memory.buffer, 0, 64).set(c);
   const plane = new Uint8Array(w.memory.buffer, PLANES_AT, 8 * 11 + 16).fill(77);
   w.idct(PLANES_AT + 3, 11);
@@ -39,22 +40,36 @@ function photo(W: number, H: number, seed: number): Uint8Array {
 }
 
 function decodeBoth(bytes: Uint8Array) {
-  setSimdIdct(true);
+  setSimdJpeg(true);
   const a = decodeJpegExact(bytes);
-  setSimdIdct(false);
+  setSimdJpeg(false);
   const b = decodeJpegExact(bytes);
-  setSimdIdct(true);
+  setSimdJpeg(true);
   return { a, b };
 }
 
-describe('jpegIdct.wat (WebAssembly SIMD islow IDCT)', () => {
-  afterEach(() => setSimdIdct(true));
+describe('jpegSimd.wat (WebAssembly SIMD IDCT and colour conversion)', () => {
+  afterEach(() => setSimdJpeg(true));
 
   it('is in use in Node 20, and can be turned off', () => {
-    expect(simdIdctAvailable()).toBe(true);
-    setSimdIdct(false);
-    expect(simdIdctAvailable()).toBe(false);
-    expect(idctWasm()).toBeNull();
+    expect(simdJpegAvailable()).toBe(true);
+    setSimdJpeg(false);
+    expect(simdJpegAvailable()).toBe(false);
+    expect(jpegWasm()).toBeNull();
+  });
+
+  it('converts 4:4:4 and 4:2:0 (fancy upsampling) as the JS does, for widths and heights around its 16-pixel steps', async () => {
+    const rnd = rng(5);
+    for (const W of [5, 6, 7, 15, 16, 17, 31, 33, 47, 100]) {
+      for (const H of [1, 2, 3, 16, 17]) {
+        const raw = Buffer.from(Uint8Array.from({ length: W * H * 3 }, () => rnd(256)));
+        for (const chromaSubsampling of ['4:2:0', '4:4:4']) {
+          const bytes = new Uint8Array(await sharp(raw, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90, chromaSubsampling }).toBuffer());
+          const { a, b } = decodeBoth(bytes);
+          expect(Buffer.from(a.data).equals(Buffer.from(b.data)), `${W}×${H} ${chromaSubsampling}`).toBe(true);
+        }
+      }
+    }
   });
 
   it('gives the JS IDCT\'s bytes on random blocks up to the int32 bound, writing only its 8×8 samples', () => {

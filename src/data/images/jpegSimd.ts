@@ -1,0 +1,68 @@
+/**
+ * The WebAssembly SIMD build of the JPEG decoder's arithmetic (jpegSimd.wat): the islow IDCT
+ * (the same bytes as idctBlock's int32 path) and the YCbCr→RGB conversion of 4:4:4 and of 4:2:0
+ * with fancy upsampling (the same bytes as jpegColor.ts). The decoder keeps a block's coefficients
+ * at bytes 0–255 of the module's memory and its component planes from PLANES_AT, so a block costs
+ * one call and no copies. An 800×600 photo decodes in 4.6 ms (4:2:0) or 6.5 ms (4:4:4) instead
+ * of 9.2 and 10.0 (tools/bench/decode.ts). Where WebAssembly SIMD is missing (or a caller turns
+ * it off) the decoder keeps its JS.
+ */
+import { compiledModule } from './jpegSimdWasm.ts';
+import type { PlaneInfo } from './jpegColor.ts';
+import type { RgbImage } from './types.ts';
+
+export interface JpegWasm {
+  memory: WebAssembly.Memory;
+  /** The block at bytes 0–255 (64 i32, natural order) → 8 rows of 8 samples at `out`, `stride` apart. */
+  idct(out: number, stride: number): void;
+  rgbH1v1(yp: number, bp: number, rp: number, stride: number, W: number, H: number, out: number): void;
+  rgbH2v2(yp: number, bp: number, rp: number, ystride: number, cstride: number, W: number, H: number, w: number, h: number, out: number, bufB: number, bufR: number): void;
+}
+
+/** Where the decoder's planes start in the module's memory (below: the block and scratch). */
+export const PLANES_AT = 2048;
+
+const align = (n: number) => (n + 64 + 15) & ~15; // 64 bytes of slack after each region, 16-aligned
+
+/** Bytes of the module's memory a decode needs: planes, then the RGB output and two row buffers. */
+export function memoryFor(planes: number, W: number, H: number): number {
+  return PLANES_AT + align(planes) + align(W * H * 3) + 2 * align(2 * W);
+}
+
+/**
+ * YCbCr planes in the module's memory → RGB (a fresh array), for the layouts jpegColor.ts's
+ * fusedLayout names: the same bytes as its h1v1Rgb and h2v2Rgb.
+ */
+export function rgbSimd(w: JpegWasm, layout: 'h1v1' | 'h2v2', comps: PlaneInfo[], W: number, H: number, planes: number): RgbImage {
+  const [Y, Cb, Cr] = comps;
+  const out = PLANES_AT + align(planes);
+  const n = W * H * 3;
+  if (layout === 'h1v1') w.rgbH1v1(Y.plane.byteOffset, Cb.plane.byteOffset, Cr.plane.byteOffset, Y.bpl * 8, W, H, out);
+  else {
+    const bufB = out + align(n);
+    w.rgbH2v2(Y.plane.byteOffset, Cb.plane.byteOffset, Cr.plane.byteOffset, Y.bpl * 8, Cb.bpl * 8, W, H, Math.ceil(W / 2), Math.ceil(H / 2), out, bufB, bufB + align(2 * W));
+  }
+  return { width: W, height: H, data: new Uint8Array(w.memory.buffer).slice(out, out + n) };
+}
+
+let instance: JpegWasm | null = null;
+let enabled = true;
+
+/** Whether the decoder uses WebAssembly SIMD (present, and not turned off by setSimdJpeg). */
+export function simdJpegAvailable(): boolean {
+  return enabled && compiledModule() !== null;
+}
+
+/** Turns the SIMD module off or on (tests and benchmarks compare both). */
+export function setSimdJpeg(on: boolean): void {
+  enabled = on;
+}
+
+/** This thread's instance, its memory grown to at least `bytes`; null when not available. */
+export function jpegWasm(bytes = 0): JpegWasm | null {
+  if (!simdJpegAvailable()) return null;
+  const w = (instance ??= new WebAssembly.Instance(compiledModule()!).exports as unknown as JpegWasm);
+  const have = w.memory.buffer.byteLength;
+  if (have < bytes) w.memory.grow(Math.ceil((bytes - have) / 65536));
+  return w;
+}
