@@ -17,14 +17,15 @@
  * the bare-vs-studio comparison), --no-overhead, --dtype q8|fp32 (overhead; default q8, the
  * studio's WASM default), --threads N (default: the cores, at most 4), --images N per round (default 32),
  * --size WxH, --grid 1|2|3, --rounds N (a/b turns after one untimed turn each, default 4),
+ * --chroma 444|420 (the photos as jpeg-js writes them, 4:4:4, or re-encoded 4:2:0 as cameras do),
  * --prep overlap|burst (the studio's image-preparation schedule; default: its own choice for the
  * cores and threads, EmbedLoadOptions.prepSchedule), --json (one JSON line).
  * Debugging: BENCH_TRACE=1 prints the page's progress/long-task log; BENCH_TRACE_FILE=/tmp/x
  * writes a Chrome trace of each (b) turn (/tmp/x.<round>.json).
  */
-import { existsSync, mkdirSync, createReadStream, statSync } from 'node:fs';
+import { existsSync, mkdirSync, createReadStream, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createServer, type Plugin } from 'vite';
 import { chromium } from 'playwright-core';
 import { loadClip, unloadAll } from '../../src/ml/clip.ts';
@@ -52,6 +53,8 @@ const OV = {
   rounds: Number(opt('--rounds', QUICK ? '2' : '4')),
   /** The studio's image-preparation schedule (default: its own choice for these cores and threads). */
   prep: (opt('--prep', '') || undefined) as 'overlap' | 'burst' | undefined,
+  /** Chroma layout of the photos: 4:4:4 as jpeg-js writes them, or 4:2:0 as most cameras do. */
+  chroma: opt('--chroma', '444') as '444' | '420',
   batch: 8,
 };
 const MODEL_ID = 'bench-vit-b32';
@@ -158,7 +161,7 @@ async function benchOverhead(page: import('playwright-core').Page, photos: strin
     bare: [], studio: [], bareImagesPerSecond: 0, studioImagesPerSecond: 0, ratio: 0, maxMainThreadTaskMs: 0, longTasks: 0, maxTimerGapMs: 0,
     control: { maxMainThreadTaskMs: 0, longTasks: 0, maxTimerGapMs: 0 },
   };
-  console.error(`overhead: ${OV.dtype}, ${threads} threads, batch ${OV.batch}, grid ${OV.grid}, ${timed.length} JPEGs of ${res.imageSize} per round, ${OV.rounds} round(s)`);
+  console.error(`overhead: ${OV.dtype}, ${threads} threads, batch ${OV.batch}, grid ${OV.grid}, ${timed.length} JPEGs (${OV.chroma === '420' ? '4:2:0' : '4:4:4'}) of ${res.imageSize} per round, ${OV.rounds} round(s)`);
   const bench = <T>(f: (b: BenchPage, arg: unknown) => Promise<T>, arg?: unknown) =>
     page.evaluate(([fs, a]) => new Function('b', 'a', `return (${fs})(b, a)`)((window as unknown as { bench: BenchPage }).bench, a) as Promise<T>, [f.toString(), arg] as const);
   try {
@@ -247,6 +250,17 @@ async function benchBrowser(dir: string, photos: string[]): Promise<{ rows: Row[
   return { rows, overhead };
 }
 
+/** The same photos re-encoded 4:2:0 at quality 85 (sharp), once, into `out`. */
+async function as420(files: string[], out: string): Promise<string[]> {
+  mkdirSync(out, { recursive: true });
+  const { default: sharp } = await import('sharp');
+  return Promise.all(files.map(async (f) => {
+    const to = join(out, basename(f));
+    if (!existsSync(to)) await sharp(readFileSync(f)).jpeg({ quality: 85, chromaSubsampling: '4:2:0' }).toFile(to);
+    return to;
+  }));
+}
+
 async function main() {
   const dir = join(tmpdir(), 'concept-studio-bench', MODEL_ID);
   if (!existsSync(join(dir, 'onnx/vision_model_quantized.onnx'))) {
@@ -255,7 +269,9 @@ async function main() {
     writeBenchModel(dir, join(ROOT, 'models/tiny-clip'));
   } else writeBenchTextTower(dir, join(ROOT, 'models/tiny-clip'));
   const photoDir = join(tmpdir(), 'concept-studio-bench', `photos-${OV.size.join('x')}`);
-  const photos = writeBenchPhotos(photoDir, OV.images + OV.batch, OV.size[0], OV.size[1]).map((f) => `/bench-models/${f.slice(join(dir, '..').length + 1)}`);
+  let photoFiles = writeBenchPhotos(photoDir, OV.images + OV.batch, OV.size[0], OV.size[1]);
+  if (OV.chroma === '420') photoFiles = await as420(photoFiles, `${photoDir}-420`);
+  const photos = photoFiles.map((f) => `/bench-models/${f.slice(join(dir, '..').length + 1)}`);
   const rows: Row[] = [];
   if (!OVERHEAD_ONLY) {
     for (const dtype of ['fp32', 'q8'] as const) {
@@ -277,7 +293,7 @@ async function main() {
   }
   if (overhead) {
     const o = overhead;
-    console.log(`\nStudio overhead: ViT-B/32 image tower (random weights), WASM ${o.dtype}, ${o.threads} threads, batch ${o.batch}, grid ${o.grid}, ${o.images} JPEGs of ${o.imageSize}`);
+    console.log(`\nStudio overhead: ViT-B/32 image tower (random weights), WASM ${o.dtype}, ${o.threads} threads, batch ${o.batch}, grid ${o.grid}, ${o.images} JPEGs (${OV.chroma === '420' ? '4:2:0' : '4:4:4'}) of ${o.imageSize}`);
     console.log(`  (a) bare onnxruntime-web session.run loop, ready tensors, worker: ${o.bareImagesPerSecond.toFixed(2)} images/s`);
     console.log(`  (b) studio embed worker, encoded files end to end:             ${o.studioImagesPerSecond.toFixed(2)} images/s (preparation '${o.prepSchedule}', JPEG ${o.cpuKernels?.jpeg}, resize ${o.cpuKernels?.resize})`);
     console.log(`  ratio (b)/(a): ${(100 * o.ratio).toFixed(1)} % (target ≥ 90 %)`);
