@@ -18,7 +18,7 @@
 import type { RgbImage } from './types.ts';
 import { fusedLayout, toRgb, type PlaneInfo } from './jpegColor.ts';
 import { idctBlock, INT_SAFE_SUM } from './jpegIdct.ts';
-import { jpegWasm, memoryFor, PLANES_AT, rgbSimd, type JpegWasm } from './jpegSimd.ts';
+import { isSharedJpegWasm, jpegWasm, memoryFor, PLANES_AT, rgbSimd, type JpegWasm } from './jpegSimd.ts';
 
 export class UnsupportedJpeg extends Error {}
 
@@ -106,6 +106,17 @@ interface Component extends PlaneInfo {
 }
 
 export function decodeJpegExact(data: Uint8Array): RgbImage {
+  try {
+    return decode(data);
+  } finally {
+    // A big image's own module memory (hundreds of MB for a huge photo) is not kept alive by the
+    // scratch views after its decode.
+    if (S.wasm && !isSharedJpegWasm(S.wasm)) S.blk = new Int32Array(64);
+    S.wasm = null;
+  }
+}
+
+function decode(data: Uint8Array): RgbImage {
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const qt: Int32Array[] = [];
   const dc: Huffman[] = [];
@@ -224,16 +235,17 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
  * buffer is kept and reused, which spares the allocation and the first-touch page faults of
  * ~1.5 MB per 800×600 photo; bigger images get their own memory, released after the decode.
  * With the SIMD module, that one buffer is its memory (from byte 2048), where the block scratch
- * and the RGB output live too; bigger images then use the JS IDCT and colour conversion.
+ * and the RGB output live too; a bigger image gets an instance of its own (jpegWasm).
  */
 const POOL_MAX = 16 << 20;
 let pool = new Uint8ClampedArray(0);
 
 function planeMemory(size: number, W: number, H: number): Uint8ClampedArray {
-  const w = size <= POOL_MAX ? jpegWasm(memoryFor(size, W, H)) : null;
+  const w = jpegWasm(memoryFor(size, W, H));
   S.wasm = w;
   if (w) {
-    // After the memory grew, older views of it are detached: the block scratch is made anew.
+    // After the memory grew (or for a big image's own instance), older views of it are detached
+    // or elsewhere: the block scratch is made anew.
     if (S.blk.buffer !== w.memory.buffer) S.blk = new Int32Array(w.memory.buffer, 0, 64);
     return new Uint8ClampedArray(w.memory.buffer, PLANES_AT, size);
   }

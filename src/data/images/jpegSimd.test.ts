@@ -27,6 +27,11 @@ function js(c: Int32Array): Uint8Array {
 }
 
 function photo(W: number, H: number, seed: number): Uint8Array {
+  return new Uint8Array(jpeg.encode({ width: W, height: H, data: pixels(W, H, seed) }, 90).data);
+}
+
+/** Gradients with noise, RGBA. */
+function pixels(W: number, H: number, seed: number): Uint8Array {
   const rnd = rng(seed);
   const rgba = new Uint8Array(W * H * 4);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
@@ -36,7 +41,7 @@ function photo(W: number, H: number, seed: number): Uint8Array {
     rgba[o + 2] = ((x ^ y) + rnd(60)) & 255;
     rgba[o + 3] = 255;
   }
-  return new Uint8Array(jpeg.encode({ width: W, height: H, data: rgba }, 90).data);
+  return rgba;
 }
 
 function decodeBoth(bytes: Uint8Array) {
@@ -106,14 +111,17 @@ describe('jpegSimd.wat (WebAssembly SIMD IDCT and colour conversion)', () => {
     expect(simd(bright).filter((v) => v === 255).length).toBe(64);
   });
 
-  it('decodes whole files as the JS IDCT does: after the memory grows, and for planes too big to keep', () => {
+  it('decodes whole files as the JS does: after the memory grows, and a big image in an instance of its own', async () => {
     const small = photo(67, 45, 1);
-    const grows = photo(1800, 1400, 2); // ~7.6 MB of planes: the module's memory grows
-    const huge = photo(2600, 2400, 3); // ~18.7 MB: above what is kept, so the JS IDCT runs
+    const grows = photo(1800, 1400, 2); // ~15 MB of planes and output: the shared memory grows
+    // ~74 MB of planes and output: above what is kept (64 MB), so an instance of its own
+    const raw = { width: 3500, height: 3500, channels: 4 } as const;
+    const huge = new Uint8Array(await sharp(Buffer.from(pixels(3500, 3500, 3)), { raw }).jpeg({ quality: 90, chromaSubsampling: '4:4:4' }).toBuffer());
     for (const bytes of [small, grows, small, huge, small]) {
       const { a, b } = decodeBoth(bytes);
       expect(a.width).toBe(b.width);
       expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
     }
+    expect(jpegWasm()!.memory.buffer.byteLength).toBeLessThan(32 << 20); // the big one's memory is not the shared one
   });
 });
