@@ -61,7 +61,7 @@ describe('resample.wat (WebAssembly SIMD passes)', () => {
   });
 
   it('handles an image too big to keep its memory (an instance of its own) and the shared one after it', () => {
-    const huge = noise(4000, 3000, 3); // 36 MB of RGB: above the 32 MB kept between calls
+    const huge = noise(5000, 4600, 3); // 69 MB of RGB: above the 64 MB kept between calls
     const cfg = preprocessConfigFromJson({ size: { shortest_edge: 224 }, crop_size: { height: 224, width: 224 } });
     setSimdResample(true);
     const a = resizeAndCrop(huge, cfg);
