@@ -38,6 +38,17 @@ export function setSimdResample(on: boolean): void {
   enabled = on;
 }
 
+/** Trimmed back to after a batch (trimSimdResample). */
+const TRIM_BYTES = 16 << 20;
+
+/**
+ * Lets a kept memory above 16 MB go (big photos grew it): called after each batch, so a worker
+ * holds at most that much between batches, while the images of one batch share the memory.
+ */
+export function trimSimdResample(): void {
+  if (shared && shared.memory.buffer.byteLength > TRIM_BYTES) shared = null;
+}
+
 function instanceFor(bytes: number): Exports {
   const make = () => new WebAssembly.Instance(compiledModule()!).exports as unknown as Exports;
   const inst = bytes > KEEP_BYTES ? make() : (shared ??= make());

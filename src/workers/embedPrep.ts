@@ -9,6 +9,8 @@
  * the previous batch in the embed worker.
  */
 import { preprocessBatch, regionCount, inputSize, type PreprocessConfig, type RegionOptions, type RgbImage } from '../ml/preprocess.ts';
+import { trimSimdResample } from '../ml/resampleSimd.ts';
+import { trimJpegMemory } from '../data/images/index.ts';
 
 export interface PrepFile {
   id: string;
@@ -81,6 +83,10 @@ export async function prepareBatch(files: PrepFile[], cfg: PreprocessConfig, rop
       onlyThumbs.push(img ? await thumbOf(img) : null);
     }
   }
+  // Big photos may have grown the SIMD kernels' memories: shared by this batch's images, let go
+  // before the next (at most 16 MB each kept between batches).
+  trimJpegMemory();
+  trimSimdResample();
   const n = ok.length;
   return {
     ok, errors, pixels: n === files.length ? pixels : pixels.slice(0, n * per), dims: [n * R, 3, H, W],

@@ -4,4 +4,5 @@ export type { BatchItem, BatchResult } from './decode.ts';
 export { thumbnail, encodeJpeg, encodeJpegAsync } from './thumbnail.ts';
 export { applyOrientation, jpegOrientation } from './orientation.ts';
 export { ImageDecodeError } from './types.ts';
+export { trimJpegMemory } from './jpegDecoder.ts';
 export type { RgbImage, DecodedImage, ImageFormat, DecodeOptions, PlatformDecoder } from './types.ts';

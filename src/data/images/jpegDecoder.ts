@@ -18,7 +18,7 @@
 import type { RgbImage } from './types.ts';
 import { fusedLayout, toRgb, type PlaneInfo } from './jpegColor.ts';
 import { idctBlock, INT_SAFE_SUM } from './jpegIdct.ts';
-import { isSharedJpegWasm, jpegWasm, memoryFor, PLANES_AT, rgbSimd, type JpegWasm } from './jpegSimd.ts';
+import { isSharedJpegWasm, jpegWasm, memoryFor, PLANES_AT, rgbSimd, trimJpegWasm, type JpegWasm } from './jpegSimd.ts';
 
 export class UnsupportedJpeg extends Error {}
 
@@ -114,6 +114,12 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
     if (S.wasm && !isSharedJpegWasm(S.wasm)) S.blk = new Int32Array(64);
     S.wasm = null;
   }
+}
+
+/** Lets the SIMD module's memory go when big photos grew it past 16 MB (between batches). */
+export function trimJpegMemory(): void {
+  trimJpegWasm();
+  if (S.blk.byteOffset === 0 && S.blk.buffer.byteLength > 16 << 20) S.blk = new Int32Array(64);
 }
 
 function decode(data: Uint8Array): RgbImage {

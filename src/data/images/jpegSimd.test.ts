@@ -3,7 +3,7 @@ import jpeg from 'jpeg-js';
 import sharp from 'sharp';
 import { idctBlock, INT_SAFE_SUM } from './jpegIdct.ts';
 import { jpegWasm, PLANES_AT, setSimdJpeg, simdJpegAvailable } from './jpegSimd.ts';
-import { decodeJpegExact } from './jpegDecoder.ts';
+import { decodeJpegExact, trimJpegMemory } from './jpegDecoder.ts';
 
 function rng(seed: number) {
   let s = seed;
@@ -123,5 +123,18 @@ describe('jpegSimd.wat (WebAssembly SIMD IDCT and colour conversion)', () => {
       expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
     }
     expect(jpegWasm()!.memory.buffer.byteLength).toBeLessThan(32 << 20); // the big one's memory is not the shared one
+  });
+
+  it('lets a memory grown past 16 MB go between batches, and decodes as before after it', async () => {
+    const raw = { width: 2600, height: 2400, channels: 4 } as const; // ~37 MB: kept (under 64 MB)
+    const big = new Uint8Array(await sharp(Buffer.from(pixels(2600, 2400, 4)), { raw }).jpeg({ quality: 90, chromaSubsampling: '4:2:0' }).toBuffer());
+    const first = decodeBoth(big);
+    expect(Buffer.from(first.a.data).equals(Buffer.from(first.b.data))).toBe(true);
+    expect(jpegWasm()!.memory.buffer.byteLength).toBeGreaterThan(16 << 20);
+    trimJpegMemory();
+    expect(jpegWasm()!.memory.buffer.byteLength).toBeLessThan(16 << 20);
+    const small = photo(67, 45, 1);
+    const after = decodeBoth(small);
+    expect(Buffer.from(after.a.data).equals(Buffer.from(after.b.data))).toBe(true);
   });
 });

@@ -83,6 +83,14 @@ export function jpegWasm(bytes = 0): JpegWasm | null {
   }
 }
 
+/**
+ * Lets a kept memory above 16 MB go (big photos grew it): called after each batch (through
+ * jpegDecoder's trimJpegMemory), so a worker holds at most that much between batches.
+ */
+export function trimJpegWasm(): void {
+  if (instance && instance.memory.buffer.byteLength > 16 << 20) instance = null;
+}
+
 /** Whether `w` is the instance kept between decodes (not a big image's own). */
 export function isSharedJpegWasm(w: JpegWasm): boolean {
   return w === instance;
