@@ -188,7 +188,8 @@ export function resizeCropped(img: RgbImage, width: number, height: number, resa
       for (let i = 0; i < b.length; i += 2) b[i] -= rowMin;
       vc = { ksize: vert.ksize, bounds: b, kk: vert.kk.subarray(top * vert.ksize, (top + h) * vert.ksize) };
     }
-    return { width: w, height: h, data: resampleSimd(src, W0, rowMin, rows, left, w, h, hc, vc) };
+    const data = resampleSimd(src, W0, rowMin, rows, left, w, h, hc, vc);
+    if (data) return { width: w, height: h, data };
   }
   // Horizontal pass (or plain column crop): rows [rowMin, rowEnd) × columns [left, left + w).
   // The intermediate image is scratch when a vertical pass follows (reused between calls).

@@ -49,12 +49,17 @@ export function trimSimdResample(): void {
   if (shared && shared.memory.buffer.byteLength > TRIM_BYTES) shared = null;
 }
 
-function instanceFor(bytes: number): Exports {
-  const make = () => new WebAssembly.Instance(compiledModule()!).exports as unknown as Exports;
-  const inst = bytes > KEEP_BYTES ? make() : (shared ??= make());
-  const have = inst.memory.buffer.byteLength;
-  if (have < bytes) inst.memory.grow(Math.ceil((bytes - have) / PAGE));
-  return inst;
+/** An instance with at least `bytes` of memory; null when the memory cannot grow (JS loops then). */
+function instanceFor(bytes: number): Exports | null {
+  try {
+    const make = () => new WebAssembly.Instance(compiledModule()!).exports as unknown as Exports;
+    const inst = bytes > KEEP_BYTES ? make() : (shared ??= make());
+    const have = inst.memory.buffer.byteLength;
+    if (have < bytes) inst.memory.grow(Math.ceil((bytes - have) / PAGE));
+    return inst;
+  } catch {
+    return null;
+  }
 }
 
 const align = (n: number) => (n + 16 + 15) & ~15; // 16 bytes of slack after every buffer, 16-aligned
@@ -63,9 +68,10 @@ const align = (n: number) => (n + 16 + 15) & ~15; // 16 bytes of slack after eve
  * Rows [rowMin, rowMin + rows) of `src` (interleaved RGB, W0 wide) through the horizontal pass
  * (columns `h.bounds`/`h.kk`, already cut to the w output columns; or a plain column crop from
  * `left` when h is null) and the vertical pass (`v.bounds` relative to rowMin; or the first
- * `outH` rows of the intermediate when v is null). Returns w × outH RGB bytes.
+ * `outH` rows of the intermediate when v is null). Returns w × outH RGB bytes, or null when the
+ * module's memory cannot hold the image (the caller's JS loops then).
  */
-export function resampleSimd(src: Uint8Array, W0: number, rowMin: number, rows: number, left: number, w: number, outH: number, h: PassCoeffs | null, v: PassCoeffs | null): Uint8Array {
+export function resampleSimd(src: Uint8Array, W0: number, rowMin: number, rows: number, left: number, w: number, outH: number, h: PassCoeffs | null, v: PassCoeffs | null): Uint8Array | null {
   const rs = W0 * 3;
   const ow = w * 3;
   const srcLen = h ? rows * rs : 0;
@@ -76,6 +82,7 @@ export function resampleSimd(src: Uint8Array, W0: number, rowMin: number, rows: 
   const oSrc = 0, oMid = oSrc + align(srcLen), oOut = oMid + align(midLen);
   const oHb = oOut + align(outLen), oHk = oHb + align(hb), oVb = oHk + align(hk), oVk = oVb + align(vb);
   const inst = instanceFor(oVk + align(vk));
+  if (!inst) return null;
   const mem = inst.memory.buffer;
   const bytes = new Uint8Array(mem);
   if (h) {

@@ -41,7 +41,27 @@ export interface PreparedBatch {
 export type Decode = (bytes: Uint8Array, name: string) => Promise<RgbImage>;
 export type MakeThumbnail = (img: RgbImage, maxSide: number) => Uint8Array | Promise<Uint8Array>;
 
+/** How long a thread prepares nothing before big photos' kernel memory is let go. */
+export const IDLE_TRIM_MS = 250;
+let idleTrim: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Big photos may grow the SIMD kernels' memories (up to 64 MB each). The images of a run share
+ * them, even when a batch comes one file per request (splitPrepare: requests follow each other
+ * within milliseconds); once this thread has prepared nothing for IDLE_TRIM_MS — between batches,
+ * while the model runs, or after the run — anything above 16 MB is let go.
+ */
+function trimWhenIdle(): void {
+  clearTimeout(idleTrim);
+  idleTrim = setTimeout(() => {
+    trimJpegMemory();
+    trimSimdResample();
+  }, IDLE_TRIM_MS);
+  (idleTrim as { unref?: () => void }).unref?.(); // never keeps a Node process alive
+}
+
 export async function prepareBatch(files: PrepFile[], cfg: PreprocessConfig, ropts: RegionOptions, decode: Decode, thumbs?: PrepThumbs, makeThumb?: MakeThumbnail): Promise<PreparedBatch> {
+  clearTimeout(idleTrim); // not in the middle of a batch
   const R = regionCount(ropts.grid ?? 1);
   const [H, W] = inputSize(cfg);
   const per = R * 3 * H * W;
@@ -83,10 +103,7 @@ export async function prepareBatch(files: PrepFile[], cfg: PreprocessConfig, rop
       onlyThumbs.push(img ? await thumbOf(img) : null);
     }
   }
-  // Big photos may have grown the SIMD kernels' memories: shared by this batch's images, let go
-  // before the next (at most 16 MB each kept between batches).
-  trimJpegMemory();
-  trimSimdResample();
+  trimWhenIdle();
   const n = ok.length;
   return {
     ok, errors, pixels: n === files.length ? pixels : pixels.slice(0, n * per), dims: [n * R, 3, H, W],

@@ -118,8 +118,7 @@ export function decodeJpegExact(data: Uint8Array): RgbImage {
 
 /** Lets the SIMD module's memory go when big photos grew it past 16 MB (between batches). */
 export function trimJpegMemory(): void {
-  trimJpegWasm();
-  if (S.blk.byteOffset === 0 && S.blk.buffer.byteLength > 16 << 20) S.blk = new Int32Array(64);
+  if (trimJpegWasm()) S.blk = new Int32Array(64); // no view keeps the old memory alive
 }
 
 function decode(data: Uint8Array): RgbImage {
@@ -130,7 +129,6 @@ function decode(data: Uint8Array): RgbImage {
   let comps: Component[] = [];
   let W = 0, H = 0, maxH = 1, maxV = 1, mcusX = 0, mcusY = 0, restartInterval = 0, progressive = false;
   let jfif = false;
-  let planesSize = 0;
   let adobe: number | null = null;
   let p = 2;
   if (v.getUint16(0) !== 0xffd8) throw new Error('missing JPEG start marker');
@@ -190,7 +188,6 @@ function decode(data: Uint8Array): RgbImage {
         total += c.bpl * 8 * c.bpc * 8;
       }
       const planes = planeMemory(total, W, H);
-      planesSize = total;
       for (let i = 0, at = 0; i < n; i++) {
         const c = comps[i];
         const size = c.bpl * 8 * c.bpc * 8;
@@ -232,7 +229,7 @@ function decode(data: Uint8Array): RgbImage {
   // jdapimin.c default_decompress_parms: JFIF → YCbCr; Adobe transform 0 → RGB; ids 'R','G','B' → RGB.
   const ycc = comps.length === 3 && (jfif || (adobe !== null ? adobe !== 0 : !(comps[0].id === 82 && comps[1].id === 71 && comps[2].id === 66)));
   const fused = fusedLayout(comps, W, maxH, maxV, ycc);
-  if (S.wasm && fused) return rgbSimd(S.wasm, fused, comps, W, H, planesSize);
+  if (S.wasm && fused) return rgbSimd(S.wasm, fused, comps, W, H);
   return toRgb(comps, W, H, maxH, maxV, ycc);
 }
 

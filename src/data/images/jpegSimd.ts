@@ -33,9 +33,9 @@ export function memoryFor(planes: number, W: number, H: number): number {
  * YCbCr planes in the module's memory → RGB (a fresh array), for the layouts jpegColor.ts's
  * fusedLayout names: the same bytes as its h1v1Rgb and h2v2Rgb.
  */
-export function rgbSimd(w: JpegWasm, layout: 'h1v1' | 'h2v2', comps: PlaneInfo[], W: number, H: number, planes: number): RgbImage {
+export function rgbSimd(w: JpegWasm, layout: 'h1v1' | 'h2v2', comps: PlaneInfo[], W: number, H: number): RgbImage {
   const [Y, Cb, Cr] = comps;
-  const out = PLANES_AT + align(planes);
+  const out = PLANES_AT + align(comps.reduce((a, c) => a + c.plane.length, 0)); // after the planes, as memoryFor lays out
   const n = W * H * 3;
   if (layout === 'h1v1') w.rgbH1v1(Y.plane.byteOffset, Cb.plane.byteOffset, Cr.plane.byteOffset, Y.bpl * 8, W, H, out);
   else {
@@ -84,11 +84,13 @@ export function jpegWasm(bytes = 0): JpegWasm | null {
 }
 
 /**
- * Lets a kept memory above 16 MB go (big photos grew it): called after each batch (through
- * jpegDecoder's trimJpegMemory), so a worker holds at most that much between batches.
+ * Lets a kept memory above 16 MB go (big photos grew it), through jpegDecoder's trimJpegMemory;
+ * true when it did.
  */
-export function trimJpegWasm(): void {
-  if (instance && instance.memory.buffer.byteLength > 16 << 20) instance = null;
+export function trimJpegWasm(): boolean {
+  if (!instance || instance.memory.buffer.byteLength <= 16 << 20) return false;
+  instance = null;
+  return true;
 }
 
 /** Whether `w` is the instance kept between decodes (not a big image's own). */
